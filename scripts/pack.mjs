@@ -1,0 +1,84 @@
+// Builds the npm package: one cargo build, wasm-bindgen --target web, wasm-opt -Oz,
+// a CommonJS copy of the glue (esbuild), the hand-written entries of pkg-template/,
+// then `npm pack` into dist/. Prints the size of what each entry loads.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+
+const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version\s*=\s*"([^"]+)"/m)[1];
+const built = join(root, "target/wasm32-unknown-unknown/release/truecaller_token.wasm");
+const bindgen = join(root, "build/bindgen");
+const pkg = join(root, "build/pkg");
+const dist = join(root, "dist");
+
+run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown"]);
+rmSync(bindgen, { recursive: true, force: true });
+run("wasm-bindgen", ["--target", "web", "--out-dir", bindgen, "--out-name", "truecaller_token", built]);
+// The features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
+run(bin("wasm-opt"), [
+  "-Oz",
+  "--enable-bulk-memory",
+  "--enable-bulk-memory-opt",
+  "--enable-nontrapping-float-to-int",
+  "--enable-sign-ext",
+  "--enable-mutable-globals",
+  "--enable-reference-types",
+  "--enable-multivalue",
+  "--enable-call-indirect-overlong",
+  join(bindgen, "truecaller_token_bg.wasm"),
+  "-o",
+  join(bindgen, "truecaller_token_bg.wasm"),
+]);
+
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(join(pkg, "wasm"), { recursive: true });
+for (const f of readdirSync(bindgen)) {
+  if (f !== "truecaller_token_bg.wasm.d.ts") cpSync(join(bindgen, f), join(pkg, "wasm", f), { recursive: true });
+}
+run(bin("esbuild"), [
+  join(pkg, "wasm/truecaller_token.js"),
+  "--bundle",
+  "--format=cjs",
+  "--platform=node",
+  "--log-override:empty-import-meta=silent",
+  "--outfile=" + join(pkg, "wasm/truecaller_token.cjs"),
+]);
+for (const f of ["node.mjs", "node.cjs", "browser.js", "workerd.js", "index.d.ts", "README.md"]) {
+  cpSync(join(root, "pkg-template", f), join(pkg, f));
+}
+const manifest = JSON.parse(readFileSync(join(root, "pkg-template/package.json"), "utf8"));
+manifest.version = version;
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+mkdirSync(dist, { recursive: true });
+const tgz = `truecaller-token-${version}.tgz`;
+rmSync(join(dist, tgz), { force: true });
+run("npm", ["pack", pkg, "--pack-destination", dist, "--silent"], { stdio: ["ignore", "ignore", "inherit"] });
+
+const size = (files) => {
+  const bufs = files.map((f) => readFileSync(join(pkg, f)));
+  const raw = bufs.reduce((n, b) => n + b.length, 0);
+  const gz = bufs.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
+  return { raw, gz };
+};
+const snippet = readdirSync(join(pkg, "wasm/snippets"), { recursive: true })
+  .filter((f) => f.endsWith(".js"))
+  .map((f) => join("wasm/snippets", f));
+const wasm = size(["wasm/truecaller_token_bg.wasm"]);
+console.log(`\nshipped wasm/truecaller_token_bg.wasm: ${wasm.raw} B raw, ${wasm.gz} B gzip -9`);
+for (const [entry, glue] of [
+  ["node.mjs", ["wasm/truecaller_token.js", ...snippet]],
+  ["node.cjs", ["wasm/truecaller_token.cjs"]],
+  ["browser.js", ["wasm/truecaller_token.js", ...snippet]],
+  ["workerd.js", ["wasm/truecaller_token.js", ...snippet]],
+]) {
+  const s = size(["wasm/truecaller_token_bg.wasm", entry, ...glue]);
+  console.log(`entry ${entry.padEnd(10)} wasm + JS: ${s.raw} B raw, ${s.gz} B gzip -9`);
+}
+console.log(`wrote dist/${tgz}`);

@@ -1,0 +1,11 @@
+//! The pure core: no wasm types, unit-tested on the host with `cargo test`.
+
+pub mod error;
+pub mod freshness;
+pub mod json;
+pub mod options;
+pub mod quota;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod retry_after;

@@ -1,0 +1,406 @@
+//! Validation of the options of `requestToken`: ids, API key, base URL, timeout.
+
+use super::error::{Error, Result};
+use std::fmt;
+
+/// The production endpoint's origin.
+pub const DEFAULT_BASE_URL: &str = "https://enterprise-portal-noneu.truecaller.com";
+/// Default `timeoutMs`.
+pub const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
+/// The largest delay a JS timer accepts (2^31 - 1 ms).
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+/// One option as read from a JS object, before validation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Field<T> {
+    /// `undefined` or `null`.
+    Missing,
+    /// A value of the expected JS type.
+    Value(T),
+    /// A value of another JS type.
+    WrongType,
+}
+
+/// A string that must never be printed: the API key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl Secret {
+    /// The secret itself, for the request body and for redaction.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The options of `requestToken` as read from JS.
+#[derive(Debug)]
+pub struct RawRequestOptions {
+    /// `clientAccountId`.
+    pub client_account_id: Field<String>,
+    /// `keyId`.
+    pub key_id: Field<String>,
+    /// `apiKey`.
+    pub api_key: Field<Secret>,
+    /// `baseUrl`.
+    pub base_url: Field<String>,
+    /// `timeoutMs`.
+    pub timeout_ms: Field<f64>,
+}
+
+/// Validated options of one token request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestOptions {
+    /// The client account UUID (path parameter).
+    pub client_account_id: String,
+    /// The key UUID (`key_id`).
+    pub key_id: String,
+    /// The API key UUID (`api_key`).
+    pub api_key: Secret,
+    /// The base URL, without trailing slashes.
+    pub base_url: String,
+    /// The timeout in ms; 0 means none.
+    pub timeout_ms: f64,
+}
+
+impl RequestOptions {
+    /// Validates every option; the first problem found is reported.
+    pub fn parse(raw: RawRequestOptions) -> Result<Self> {
+        let client_account_id = uuid_field("clientAccountId", raw.client_account_id)?;
+        let key_id = uuid_field("keyId", raw.key_id)?;
+        let api_key = match raw.api_key {
+            Field::Value(s) if is_uuid(s.expose()) => s,
+            Field::Missing => return Err(invalid("apiKey", " is required")),
+            _ => {
+                return Err(invalid(
+                    "apiKey",
+                    " must be a UUID string (8-4-4-4-12 hex digits)",
+                ))
+            }
+        };
+        let base_url = match raw.base_url {
+            Field::Missing => DEFAULT_BASE_URL.to_owned(),
+            Field::Value(s) => normalize_base_url(&s)?,
+            Field::WrongType => return Err(invalid("baseUrl", " must be a string")),
+        };
+        let timeout_ms = number_field(
+            "timeoutMs",
+            raw.timeout_ms,
+            DEFAULT_TIMEOUT_MS,
+            0.0,
+            MAX_TIMER_MS,
+        )?;
+        Ok(RequestOptions {
+            client_account_id,
+            key_id,
+            api_key,
+            base_url,
+            timeout_ms,
+        })
+    }
+}
+
+pub(crate) fn invalid(field: &str, what: &str) -> Error {
+    let mut m = String::with_capacity(field.len() + what.len());
+    m.push_str(field);
+    m.push_str(what);
+    Error::InvalidOptions(m)
+}
+
+fn uuid_field(name: &str, field: Field<String>) -> Result<String> {
+    match field {
+        // The value is never echoed: a secret pasted into the wrong field must not leak.
+        Field::Value(s) if is_uuid(&s) => Ok(s),
+        Field::Missing => Err(invalid(name, " is required")),
+        _ => Err(invalid(
+            name,
+            " must be a UUID string (8-4-4-4-12 hex digits)",
+        )),
+    }
+}
+
+/// Reads an optional number in `[min, max]`, or its default when missing.
+pub fn number_field(
+    name: &str,
+    field: Field<f64>,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Result<f64> {
+    match field {
+        Field::Missing => Ok(default),
+        Field::Value(n) if n.is_finite() && n >= min && n <= max => Ok(n),
+        _ => {
+            let mut what = String::from(" must be a number from ");
+            super::error::push_uint(&mut what, min as u64);
+            what.push_str(" to ");
+            super::error::push_uint(&mut what, max as u64);
+            Err(invalid(name, &what))
+        }
+    }
+}
+
+/// Reads an optional whole number in `[min, max]`, or its default when missing.
+pub fn integer_field(
+    name: &str,
+    field: Field<f64>,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32> {
+    let n = number_field(
+        name,
+        field,
+        f64::from(default),
+        f64::from(min),
+        f64::from(max),
+    )?;
+    if n.fract() != 0.0 {
+        return Err(invalid(name, " must be a whole number"));
+    }
+    Ok(n as u32)
+}
+
+/// `8-4-4-4-12` hexadecimal digits, either case.
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Checks a base URL (https, or http to a loopback host) and trims trailing slashes.
+pub fn normalize_base_url(s: &str) -> Result<String> {
+    let bad = |what: &str| invalid("baseUrl", what);
+    let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
+    let (https, rest) = if lower.starts_with("https://") {
+        (true, &s[8..])
+    } else if lower.starts_with("http://") {
+        (false, &s[7..])
+    } else {
+        return Err(bad(" must be an absolute https:// URL"));
+    };
+    if s.bytes().any(|c| c <= b' ' || c == b'\\' || c >= 0x7f) {
+        return Err(bad(
+            " must not contain spaces, backslashes or non-ASCII characters",
+        ));
+    }
+    if s.contains(['?', '#']) {
+        return Err(bad(" must not have a query or fragment"));
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if authority.contains('@') {
+        return Err(bad(" must not contain credentials"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.find(']') {
+            Some(end) => (&authority[..end + 2], &v6[end + 1..]),
+            None => return Err(bad(" has a malformed host")),
+        }
+    } else {
+        authority.split_at(authority.find(':').unwrap_or(authority.len()))
+    };
+    if host.is_empty() || host == "[]" {
+        return Err(bad(" has no host"));
+    }
+    if let Some(p) = port.strip_prefix(':') {
+        if p.is_empty()
+            || p.len() > 5
+            || !p.bytes().all(|c| c.is_ascii_digit())
+            || p.parse::<u32>().map_or(true, |n| n > 65535)
+        {
+            return Err(bad(" has an invalid port"));
+        }
+    } else if !port.is_empty() {
+        return Err(bad(" has a malformed host"));
+    }
+    if !https && !is_loopback(host) {
+        return Err(bad(
+            " must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])",
+        ));
+    }
+    let path = path.trim_end_matches('/');
+    let mut out = String::with_capacity(s.len());
+    out.push_str(if https { "https://" } else { "http://" });
+    out.push_str(&authority.to_ascii_lowercase());
+    out.push_str(path);
+    Ok(out)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
+        return true;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts[0] == "127"
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|c| c.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCOUNT: &str = "9f3c2f5e-7a4b-4c1d-8e2f-0a1b2c3d4e5f";
+    const KEY: &str = "11111111-2222-4333-8444-555555555555";
+    const API_KEY: &str = "AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+
+    fn raw() -> RawRequestOptions {
+        RawRequestOptions {
+            client_account_id: Field::Value(ACCOUNT.into()),
+            key_id: Field::Value(KEY.into()),
+            api_key: Field::Value(Secret(API_KEY.into())),
+            base_url: Field::Missing,
+            timeout_ms: Field::Missing,
+        }
+    }
+
+    fn err(r: RawRequestOptions) -> String {
+        match RequestOptions::parse(r) {
+            Err(Error::InvalidOptions(m)) => m,
+            other => panic!("expected invalid_options, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let o = RequestOptions::parse(raw()).unwrap();
+        assert_eq!(o.base_url, DEFAULT_BASE_URL);
+        assert_eq!(o.timeout_ms, 10_000.0);
+        assert_eq!(o.api_key.expose(), API_KEY);
+    }
+
+    #[test]
+    fn uuids_are_checked_without_echoing_values() {
+        for bad in [
+            "",
+            "not-a-uuid",
+            "9f3c2f5e7a4b4c1d8e2f0a1b2c3d4e5f",
+            "9f3c2f5e-7a4b-4c1d-8e2f-0a1b2c3d4e5g",
+            "9f3c2f5e-7a4b-4c1d-8e2f-0a1b2c3d4e5f0",
+        ] {
+            let mut r = raw();
+            r.key_id = Field::Value(bad.into());
+            let m = err(r);
+            assert_eq!(m, "keyId must be a UUID string (8-4-4-4-12 hex digits)");
+        }
+        let mut r = raw();
+        r.client_account_id = Field::Missing;
+        assert_eq!(err(r), "clientAccountId is required");
+        let mut r = raw();
+        r.client_account_id = Field::WrongType;
+        assert!(err(r).starts_with("clientAccountId must be"));
+        let mut r = raw();
+        r.api_key = Field::Value(Secret("secret-but-not-a-uuid".into()));
+        let m = err(r);
+        assert!(!m.contains("secret"), "{m}");
+        assert!(m.starts_with("apiKey must be"));
+        let mut r = raw();
+        r.api_key = Field::Missing;
+        assert_eq!(err(r), "apiKey is required");
+    }
+
+    #[test]
+    fn base_url_rules() {
+        let ok = [
+            ("https://example.com", "https://example.com"),
+            ("https://example.com/", "https://example.com"),
+            ("HTTPS://Example.COM//", "https://example.com"),
+            ("https://example.com/prefix/", "https://example.com/prefix"),
+            ("https://example.com:8443", "https://example.com:8443"),
+            ("http://localhost:8787", "http://localhost:8787"),
+            ("http://127.0.0.1:9/", "http://127.0.0.1:9"),
+            ("http://127.255.3.4", "http://127.255.3.4"),
+            ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+        ];
+        for (input, want) in ok {
+            assert_eq!(normalize_base_url(input).unwrap(), want, "{input}");
+        }
+        let bad = [
+            "http://example.com",
+            "http://128.0.0.1",
+            "http://127.0.0.1.evil.com",
+            "http://localhost.evil.com",
+            "http://127.0.0.256",
+            "ftp://example.com",
+            "example.com",
+            "//example.com",
+            "https://",
+            "https://:443",
+            "https://user:pw@example.com",
+            "https://example.com?x=1",
+            "https://example.com/#frag",
+            "https://exa mple.com",
+            "https://example.com:99999",
+            "https://example.com:",
+            "https://[::1",
+            "https://example.com\\x",
+        ];
+        for input in bad {
+            assert!(
+                matches!(normalize_base_url(input), Err(Error::InvalidOptions(_))),
+                "{input}"
+            );
+        }
+        let mut r = raw();
+        r.base_url = Field::WrongType;
+        assert_eq!(err(r), "baseUrl must be a string");
+    }
+
+    #[test]
+    fn timeout_rules() {
+        for bad in [-1.0, f64::NAN, f64::INFINITY, 3e9] {
+            let mut r = raw();
+            r.timeout_ms = Field::Value(bad);
+            assert_eq!(err(r), "timeoutMs must be a number from 0 to 2147483647");
+        }
+        let mut r = raw();
+        r.timeout_ms = Field::WrongType;
+        assert!(err(r).starts_with("timeoutMs must be"));
+        let mut r = raw();
+        r.timeout_ms = Field::Value(0.0);
+        assert_eq!(RequestOptions::parse(r).unwrap().timeout_ms, 0.0);
+    }
+
+    #[test]
+    fn integers_reject_fractions() {
+        assert_eq!(
+            integer_field("maxRetries", Field::Value(2.0), 1, 0, 10).unwrap(),
+            2
+        );
+        assert_eq!(
+            integer_field("maxRetries", Field::Missing, 1, 0, 10).unwrap(),
+            1
+        );
+        assert!(integer_field("maxRetries", Field::Value(1.5), 1, 0, 10).is_err());
+        assert!(integer_field("maxRetries", Field::Value(11.0), 1, 0, 10).is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let o = RequestOptions::parse(raw()).unwrap();
+        let d = format!("{o:?}");
+        assert!(!d.contains(API_KEY), "{d}");
+        assert!(d.contains("[redacted]"));
+        assert!(!format!("{:?}", raw()).contains(API_KEY));
+    }
+}

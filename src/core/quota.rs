@@ -1,0 +1,118 @@
+//! The sliding window of requests sent to the token endpoint (10 per 30 minutes upstream).
+
+use std::collections::VecDeque;
+
+/// Default number of requests allowed per window.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// Default window length in ms (30 minutes).
+pub const DEFAULT_WINDOW_MS: f64 = 30.0 * 60.0 * 1000.0;
+
+/// Counts every request that may have reached the server, successful or not.
+#[derive(Clone, Debug)]
+pub struct Quota {
+    limit: u32,
+    window_ms: f64,
+    sent: VecDeque<f64>,
+}
+
+/// A snapshot for `TokenClient.quota()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuotaSnapshot {
+    /// Requests allowed per window.
+    pub limit: u32,
+    /// Window length in ms.
+    pub window_ms: f64,
+    /// Requests in the current window.
+    pub used: u32,
+    /// `limit - used`.
+    pub remaining: u32,
+    /// When the oldest counted request leaves the window.
+    pub reset_at: Option<f64>,
+}
+
+impl Quota {
+    /// An empty window.
+    pub fn new(limit: u32, window_ms: f64) -> Self {
+        Quota {
+            limit,
+            window_ms,
+            sent: VecDeque::new(),
+        }
+    }
+
+    fn prune(&mut self, now: f64) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|&t| t + self.window_ms <= now)
+        {
+            self.sent.pop_front();
+        }
+    }
+
+    /// Takes a slot for a request about to be sent, or returns the wait in ms until one frees.
+    pub fn acquire(&mut self, now: f64) -> Result<(), f64> {
+        self.prune(now);
+        if self.sent.len() < self.limit as usize {
+            self.sent.push_back(now);
+            return Ok(());
+        }
+        let oldest = self.sent.front().copied().unwrap_or(now);
+        Err((oldest + self.window_ms - now).max(0.0))
+    }
+
+    /// The current state of the window.
+    pub fn snapshot(&mut self, now: f64) -> QuotaSnapshot {
+        self.prune(now);
+        let used = self.sent.len() as u32;
+        QuotaSnapshot {
+            limit: self.limit,
+            window_ms: self.window_ms,
+            used,
+            remaining: self.limit.saturating_sub(used),
+            reset_at: self.sent.front().map(|t| t + self.window_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_window_refuses_until_the_oldest_leaves() {
+        let mut q = Quota::new(10, 1_800_000.0);
+        for i in 0..10 {
+            assert_eq!(q.acquire(f64::from(i) * 1000.0), Ok(()));
+        }
+        assert_eq!(q.acquire(60_000.0), Err(1_800_000.0 - 60_000.0));
+        let s = q.snapshot(60_000.0);
+        assert_eq!(
+            (s.used, s.remaining, s.reset_at),
+            (10, 0, Some(1_800_000.0))
+        );
+        assert_eq!(q.acquire(1_800_000.0), Ok(()));
+        assert_eq!(q.acquire(1_800_500.0), Err(500.0));
+        let s = q.snapshot(1_800_500.0);
+        assert_eq!((s.used, s.reset_at), (10, Some(1_801_000.0)));
+    }
+
+    #[test]
+    fn empty_window() {
+        let mut q = Quota::new(3, 1000.0);
+        let s = q.snapshot(5.0);
+        assert_eq!(
+            s,
+            QuotaSnapshot {
+                limit: 3,
+                window_ms: 1000.0,
+                used: 0,
+                remaining: 3,
+                reset_at: None
+            }
+        );
+        q.acquire(5.0).unwrap();
+        assert_eq!(q.snapshot(1004.0).used, 1);
+        assert_eq!(q.snapshot(1005.0).used, 0);
+    }
+}

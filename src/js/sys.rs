@@ -1,0 +1,87 @@
+//! Raw bindings to the JS globals the shell uses. Only globals every runtime
+//! has (`fetch`, timers, `AbortController`); never `window`.
+
+#![allow(missing_docs)]
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, called with the global as `this` (Workers require it).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    pub fn global_fetch(url: &str, init: &JsValue) -> Result<Promise, JsValue>;
+
+    /// Returns a timer handle: a number in browsers and Workers, an object in Node.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(callback: &Function, ms: f64) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(handle: &JsValue);
+
+    #[derive(Debug, Clone)]
+    pub type AbortController;
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> AbortController;
+    #[wasm_bindgen(method, getter)]
+    pub fn signal(this: &AbortController) -> AbortSignal;
+    #[wasm_bindgen(method)]
+    pub fn abort(this: &AbortController);
+
+    /// Any object shaped like an `AbortSignal` (polyfills included).
+    #[derive(Debug, Clone)]
+    pub type AbortSignal;
+    #[wasm_bindgen(method, getter)]
+    pub fn aborted(this: &AbortSignal) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn reason(this: &AbortSignal) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = addEventListener)]
+    pub fn add_event_listener(
+        this: &AbortSignal,
+        kind: &str,
+        listener: &Function,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeEventListener)]
+    pub fn remove_event_listener(
+        this: &AbortSignal,
+        kind: &str,
+        listener: &Function,
+    ) -> Result<(), JsValue>;
+
+    /// A `Response`, or whatever an injected `fetch` resolved with.
+    #[derive(Debug)]
+    pub type FetchResponse;
+    #[wasm_bindgen(method, getter)]
+    pub fn status(this: &FetchResponse) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = type)]
+    pub fn kind(this: &FetchResponse) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn headers(this: &FetchResponse) -> Headers;
+    #[wasm_bindgen(method, catch)]
+    pub fn text(this: &FetchResponse) -> Result<Promise, JsValue>;
+
+    #[derive(Debug)]
+    pub type Headers;
+    #[wasm_bindgen(method, catch)]
+    pub fn get(this: &Headers, name: &str) -> Result<Option<String>, JsValue>;
+
+}
+
+#[wasm_bindgen(module = "/js/truecaller_error.js")]
+extern "C" {
+    /// The `TruecallerError` class of `js/truecaller_error.js`.
+    #[derive(Debug)]
+    pub type TruecallerError;
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        code: &str,
+        message: &str,
+        status: Option<u16>,
+        slug: Option<String>,
+        retry_after_ms: Option<f64>,
+    ) -> TruecallerError;
+
+    /// The class itself, exported to JS through the package entries.
+    #[wasm_bindgen(thread_local_v2, js_name = TruecallerError)]
+    pub static ERROR_CLASS: JsValue;
+}

@@ -1,0 +1,97 @@
+//! TypeScript declarations of the option and result shapes.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** The production endpoint's origin. */
+export const DEFAULT_BASE_URL: string;
+
+/** Options of one token request. */
+export interface RequestTokenOptions {
+  /** Client account UUID, from the "Manage API Keys" page. */
+  clientAccountId: string;
+  /** Key UUID. */
+  keyId: string;
+  /** API key UUID; a secret, never logged or put in an error. */
+  apiKey: string;
+  /** Default DEFAULT_BASE_URL; https only, except loopback hosts. */
+  baseUrl?: string;
+  /** Default 10000; 0 = no timeout. */
+  timeoutMs?: number;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+  /** Injected fetch (proxies, tests); default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** A token and when it expires. */
+export interface AccessToken {
+  /** The bearer token. */
+  token: string;
+  /** The server's created_at, verbatim. */
+  createdAt: string;
+  /** Epoch ms: local receive time + 60 min. */
+  expiresAt: number;
+}
+
+/** Options of a TokenClient. */
+export interface TokenClientOptions extends RequestTokenOptions {
+  /** Refresh in the background this long before expiry; default 120000. */
+  refreshWindowMs?: number;
+  /** Retries of network, timeout, 5xx and 429 failures; default 1. */
+  maxRetries?: number;
+  /** Requests allowed per quota window; default 10. */
+  quotaLimit?: number;
+  /** Quota window length; default 1800000. */
+  quotaWindowMs?: number;
+  /** Shared cache across isolates or processes. */
+  store?: TokenStore;
+  /** Clock in epoch ms; default Date.now. */
+  now?: () => number;
+}
+
+/** The local request quota. */
+export interface Quota {
+  limit: number;
+  windowMs: number;
+  used: number;
+  remaining: number;
+  /** Epoch ms when the oldest counted request leaves the window. */
+  resetAt: number | null;
+}
+
+/** A shared cache (KV, Redis, a Map); each method may return a value or a Promise. */
+export interface TokenStore {
+  get(key: string): string | null | undefined | Promise<string | null | undefined>;
+  set(key: string, value: string, ttlMs: number): void | Promise<void>;
+  delete?(key: string): void | Promise<void>;
+}
+
+/** The stable codes of TruecallerError. */
+export type ErrorCode =
+  | "invalid_options"
+  | "bad_request"
+  | "unauthorized"
+  | "rate_limited"
+  | "quota_exhausted"
+  | "server_error"
+  | "unexpected_status"
+  | "invalid_response"
+  | "network"
+  | "timeout"
+  | "aborted";
+
+/** Every failure of this package. */
+export class TruecallerError extends Error {
+  name: "TruecallerError";
+  /** Stable error code. */
+  code: ErrorCode;
+  /** HTTP status, when there was a response. */
+  status?: number;
+  /** Upstream error slug, when the body had one. */
+  slug?: string;
+  /** For rate_limited and quota_exhausted: ms to wait before trying again. */
+  retryAfterMs?: number;
+}
+"#;

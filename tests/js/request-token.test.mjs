@@ -1,0 +1,159 @@
+// requestToken and TruecallerError from the built package (build/pkg) in Node,
+// against a real local HTTP server: what a user sees of errors, and that no secret leaks.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { inspect } from "node:util";
+import { createRequire } from "node:module";
+import { requestToken, TruecallerError, DEFAULT_BASE_URL } from "../../build/pkg/node.mjs";
+import { startTokenServer, originOf, DEMO_CREDENTIALS } from "../server/token-server.mjs";
+
+const require = createRequire(import.meta.url);
+const API_KEY = DEMO_CREDENTIALS.apiKey;
+let server, base;
+
+let closedOrigin;
+before(async () => {
+  server = await startTokenServer({ port: 0 });
+  base = originOf(server);
+  const closed = await startTokenServer({ port: 0 });
+  closedOrigin = originOf(closed);
+  await closed.closeAll();
+});
+after(() => server.closeAll());
+
+function renderings(err) {
+  return [
+    err.message,
+    err.stack,
+    String(err),
+    JSON.stringify(err),
+    inspect(err, { showHidden: true, depth: 5 }),
+    JSON.stringify(Object.getOwnPropertyNames(err).map((k) => [k, String(err[k])])),
+  ];
+}
+
+function assertNoSecret(err, ...secrets) {
+  for (const text of renderings(err)) {
+    for (const s of [API_KEY, ...secrets]) {
+      assert.ok(!String(text).toLowerCase().includes(s.toLowerCase()), `secret leaked in: ${text}`);
+    }
+  }
+}
+
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof TruecallerError, "instanceof TruecallerError");
+    assert.ok(e instanceof Error, "instanceof Error");
+    assert.equal(e.name, "TruecallerError");
+    return e;
+  }
+  assert.fail("expected a rejection");
+}
+
+test("DEFAULT_BASE_URL is the production origin", () => {
+  assert.equal(DEFAULT_BASE_URL, "https://enterprise-portal-noneu.truecaller.com");
+});
+
+test("a token: string token, verbatim createdAt, expiry from our clock", async () => {
+  const before = Date.now();
+  const t = await requestToken({ ...DEMO_CREDENTIALS, baseUrl: base + "/s/old" });
+  assert.deepEqual(Object.keys(t), ["token", "createdAt", "expiresAt"]);
+  assert.equal(t.createdAt, "2025-07-10T06:59:05.72Z");
+  assert.ok(t.expiresAt >= before + 3600_000 && t.expiresAt <= Date.now() + 3600_000);
+});
+
+test("errors carry code, status, slug and a plain message", async () => {
+  const e = await rejection(requestToken({ ...DEMO_CREDENTIALS, baseUrl: base + "/s/429" }));
+  assert.equal(e.code, "rate_limited");
+  assert.equal(e.status, 429);
+  assert.equal(e.slug, "rate-limited");
+  assert.equal(e.retryAfterMs, 7000);
+  assert.match(e.message, /rate limit/);
+  assert.match(String(e), /^TruecallerError: /);
+  assert.match(e.stack, /^TruecallerError: /);
+  const json = JSON.parse(JSON.stringify(e));
+  assert.deepEqual(json, { code: "rate_limited", status: 429, slug: "rate-limited", retryAfterMs: 7000 });
+});
+
+test("the API key never appears in any error", async () => {
+  const echo = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ slug: "unauthorized", message: "bad key: " + body }));
+    });
+  });
+  await new Promise((r) => echo.listen(0, "127.0.0.1", r));
+  try {
+    const cases = [
+      () => requestToken({ ...DEMO_CREDENTIALS, baseUrl: originOf(echo) }),
+      () => requestToken({ ...DEMO_CREDENTIALS, baseUrl: base + "/s/hang", timeoutMs: 50 }),
+      () => requestToken({ ...DEMO_CREDENTIALS, baseUrl: closedOrigin }),
+      () => requestToken({ ...DEMO_CREDENTIALS, fetch: async (_url, init) => { throw new Error("refused " + init.body); } }),
+      () => requestToken({ ...DEMO_CREDENTIALS, fetch: (_url, init) => Promise.reject("string " + init.body) }),
+      () => requestToken({ ...DEMO_CREDENTIALS, fetch: () => Promise.reject({ not: "an error" }) }),
+      () => requestToken({ ...DEMO_CREDENTIALS, keyId: API_KEY + "x" }),
+      () => requestToken({ ...DEMO_CREDENTIALS, baseUrl: "http://" + API_KEY + "@example.com" }),
+    ];
+    const codes = [];
+    for (const p of cases) {
+      const e = await rejection(p());
+      assertNoSecret(e);
+      codes.push(e.code);
+    }
+    assert.deepEqual(codes, ["unauthorized", "timeout", "network", "network", "network", "network", "invalid_options", "invalid_options"]);
+  } finally {
+    echo.close();
+  }
+});
+
+test("a rejection that is neither Error nor string is described, not lost", async () => {
+  const e = await rejection(requestToken({ ...DEMO_CREDENTIALS, fetch: () => Promise.reject(42) }));
+  assert.equal(e.code, "network");
+  assert.match(e.message, /non-Error value/);
+  const s = await rejection(requestToken({ ...DEMO_CREDENTIALS, fetch: () => Promise.reject("socket hang up") }));
+  assert.match(s.message, /socket hang up/);
+  const c = await rejection(requestToken({ ...DEMO_CREDENTIALS, baseUrl: closedOrigin }));
+  assert.match(c.message, /fetch failed \(.*ECONNREFUSED/, "the cause is kept in the message");
+});
+
+test("the CommonJS entry has the same API and its own working error class", async () => {
+  const cjs = require("../../build/pkg/node.cjs");
+  assert.equal(cjs.DEFAULT_BASE_URL, DEFAULT_BASE_URL);
+  const t = await cjs.requestToken({ ...DEMO_CREDENTIALS, baseUrl: base });
+  assert.match(t.token, /^tc_/);
+  try {
+    await cjs.requestToken({ ...DEMO_CREDENTIALS, baseUrl: base + "/s/400" });
+    assert.fail("expected a rejection");
+  } catch (e) {
+    assert.ok(e instanceof cjs.TruecallerError);
+    assert.equal(e.code, "bad_request");
+  }
+});
+
+test("nothing reachable from JS panics: hostile inputs give invalid_options", async () => {
+  const hostile = [
+    undefined,
+    null,
+    "string",
+    [],
+    { get clientAccountId() { throw new Error("getter"); } },
+    { ...DEMO_CREDENTIALS, clientAccountId: { toString: () => DEMO_CREDENTIALS.clientAccountId } },
+    { ...DEMO_CREDENTIALS, baseUrl: "https://" + "a".repeat(100_000) + ".com?x" },
+    { ...DEMO_CREDENTIALS, baseUrl: "https://é.com" },
+    { ...DEMO_CREDENTIALS, timeoutMs: 2 ** 40 },
+    { ...DEMO_CREDENTIALS, timeoutMs: 10n },
+    { ...DEMO_CREDENTIALS, signal: "abort" },
+  ];
+  for (const options of hostile) {
+    const e = await rejection(requestToken(options));
+    assert.equal(e.code, "invalid_options", inspect(options).slice(0, 80));
+  }
+  // The module still works afterwards.
+  const t = await requestToken({ ...DEMO_CREDENTIALS, baseUrl: base });
+  assert.match(t.token, /^tc_/);
+});

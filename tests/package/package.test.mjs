@@ -1,0 +1,138 @@
+// The packed tarball, installed into a scratch project the way a user gets it,
+// then used from Node ESM, Node CJS, an esbuild bundle, a Worker (wrangler + workerd)
+// and a page in headless Chromium. Needs `make pack` first (make test does it).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startTokenServer, originOf } from "../server/token-server.mjs";
+import { serveStatic, launchChromium } from "../support.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const fixtures = join(root, "tests/package/fixtures");
+const bin = (name) => join(root, "node_modules/.bin", name);
+const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version\s*=\s*"([^"]+)"/m)[1];
+const tarball = join(root, "dist", `truecaller-token-${version}.tgz`);
+
+let scratch, server, base;
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "tc-scratch-"));
+  writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true }));
+  execFileSync("npm", ["install", tarball, "--no-audit", "--no-fund", "--offline", "--silent"], { cwd: scratch, stdio: "inherit" });
+  for (const f of readdirSync(fixtures)) cpSync(join(fixtures, f), join(scratch, f));
+  server = await startTokenServer({ port: 0 });
+  base = originOf(server);
+});
+
+after(async () => {
+  await server?.closeAll();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+async function requests(id) {
+  const r = await fetch(`${base}/__stats?id=${id}`);
+  return (await r.json()).count;
+}
+
+async function checkResult(result, id) {
+  assert.match(result.token, /^tc_[0-9a-f]{32}$/);
+  assert.ok(result.expiresAt > Date.now() + 59 * 60 * 1000, "expiresAt is about an hour ahead");
+  assert.ok(result.expiresAt <= Date.now() + 60 * 60 * 1000);
+  assert.equal(typeof result.createdAt, "string");
+  assert.deepEqual(result.bad, {
+    isClass: true,
+    isError: true,
+    name: "TruecallerError",
+    code: "bad_request",
+    status: 400,
+    slug: "invalid-input",
+  });
+  assert.equal(await requests(id), 1, "exactly one request reached the server");
+}
+
+// Asynchronous: the token server runs in this process and must keep answering.
+async function runNode(file, id, cwd = scratch) {
+  const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd, env: { ...process.env, TC_SERVER: base, TC_ID: id } });
+  return JSON.parse(stdout.trim().split("\n").pop());
+}
+
+test("Node ESM: import from the tarball, no init call", async () => {
+  const result = await runNode("usage.mjs", "esm");
+  await checkResult(result, "esm");
+  assert.equal(result.DEFAULT_BASE_URL, "https://enterprise-portal-noneu.truecaller.com");
+});
+
+test("Node CommonJS: require from the tarball", async () => {
+  await checkResult(await runNode("usage.cjs", "cjs"), "cjs");
+});
+
+test("esbuild: a bundle for Node, with the .wasm copied beside it", async () => {
+  const out = join(scratch, "esbuild-out");
+  execFileSync(bin("esbuild"), ["usage.mjs", "--bundle", "--platform=node", "--format=esm", `--outfile=${join(out, "app.mjs")}`, "--log-level=warning"], { cwd: scratch, stdio: "inherit" });
+  mkdirSync(join(out, "wasm"), { recursive: true });
+  cpSync(join(scratch, "node_modules/truecaller-token/wasm/truecaller_token_bg.wasm"), join(out, "wasm/truecaller_token_bg.wasm"));
+  await checkResult(await runNode(join(out, "app.mjs"), "esbuild", out), "esbuild");
+});
+
+test("Cloudflare Workers: bundled by wrangler, run by workerd through miniflare", async () => {
+  const dir = join(scratch, "worker");
+  mkdirSync(join(dir, "src"), { recursive: true });
+  cpSync(join(scratch, "worker.js"), join(dir, "src/index.js"));
+  writeFileSync(join(dir, "wrangler.toml"), 'name = "tc-test"\nmain = "src/index.js"\ncompatibility_date = "2025-09-01"\n');
+  execFileSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", "out"], {
+    cwd: dir,
+    stdio: "inherit",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_UPDATE_NOTIFIER: "1" },
+  });
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(dir, "out/index.js"),
+    modulesRoot: join(dir, "out"),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2025-09-01",
+  });
+  try {
+    const res = await mf.dispatchFetch(`http://worker.test/?base=${encodeURIComponent(base)}&id=worker`);
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    await checkResult(JSON.parse(text), "worker");
+  } finally {
+    await mf.dispose();
+  }
+});
+
+test("browser: native ES modules in headless Chromium (Playwright)", async () => {
+  const site = await serveStatic(scratch);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${originOf(site)}/index.html?base=${encodeURIComponent(base)}&id=browser`);
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 20000 });
+    const result = await page.evaluate(() => window.result);
+    assert.deepEqual(errors, []);
+    assert.equal(result.failed, undefined, result.failed);
+    await checkResult(result, "browser");
+  } finally {
+    await browser.close();
+    await new Promise((r) => site.close(r));
+  }
+});
+
+test("TypeScript: the declarations type-check under --strict", () => {
+  execFileSync(
+    bin("tsc"),
+    ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "types.ts"],
+    { cwd: scratch, stdio: "inherit" },
+  );
+  const dts = readFileSync(join(scratch, "node_modules/truecaller-token/wasm/truecaller_token.d.ts"), "utf8");
+  const publicPart = dts.split("export type InitInput")[0];
+  assert.doesNotMatch(publicPart, /\bany\b/, "no `any` in the public declarations");
+});

@@ -1,0 +1,374 @@
+//! `requestToken` through the real wasm build, in Node and in headless Chromium,
+//! against the local token server that `make test` starts (tests/run-wasm-tests.mjs).
+
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Function, Object, Promise, Reflect, JSON};
+use truecaller_token::js::request_token::{request_token, truecaller_error_class};
+use truecaller_token::js::sys;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+const SERVER: &str = match option_env!("TC_TOKEN_SERVER") {
+    Some(s) => s,
+    None => "http://127.0.0.1:18788",
+};
+const SECOND: &str = match option_env!("TC_SECOND_SERVER") {
+    Some(s) => s,
+    None => "http://127.0.0.1:18789",
+};
+const CLOSED: &str = match option_env!("TC_CLOSED_PORT_URL") {
+    Some(s) => s,
+    None => "http://127.0.0.1:18790",
+};
+const ACCOUNT: &str = "9f3c2f5e-7a4b-4c1d-8e2f-0a1b2c3d4e5f";
+const KEY_ID: &str = "11111111-2222-4333-8444-555555555555";
+const API_KEY: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+
+fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
+    Reflect::set(o, &k.into(), &v.into()).unwrap();
+}
+
+fn get(o: &JsValue, k: &str) -> JsValue {
+    Reflect::get(o, &k.into()).unwrap()
+}
+
+fn options(base: &str) -> Object {
+    let o = Object::new();
+    set(&o, "clientAccountId", ACCOUNT);
+    set(&o, "keyId", KEY_ID);
+    set(&o, "apiKey", API_KEY);
+    set(&o, "baseUrl", base);
+    o
+}
+
+fn unique(prefix: &str) -> String {
+    let mut s = String::from(prefix);
+    s.push_str(&(js_sys::Math::random() * 1e12).floor().to_string());
+    s
+}
+
+async fn call(o: &Object) -> Result<JsValue, JsValue> {
+    JsFuture::from(request_token(o.clone().into())).await
+}
+
+async fn fails(o: &Object) -> JsValue {
+    match call(o).await {
+        Ok(v) => panic!("expected a rejection, got {v:?}"),
+        Err(e) => {
+            assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
+            let class: Function = truecaller_error_class().unchecked_into();
+            assert!(e.dyn_ref::<Object>().unwrap().is_instance_of::<Object>());
+            assert!(Reflect::get(&class, &"prototype".into()).is_ok());
+            assert!(
+                js_sys::Reflect::get_prototype_of(&e).unwrap()
+                    == Reflect::get(&class, &"prototype".into())
+                        .unwrap()
+                        .unchecked_into::<Object>(),
+                "not a TruecallerError"
+            );
+            assert_eq!(
+                get(&e, "name").as_string().as_deref(),
+                Some("TruecallerError")
+            );
+            let rendered = [
+                get(&e, "message").as_string().unwrap(),
+                get(&e, "stack").as_string().unwrap_or_default(),
+                JSON::stringify(&e).unwrap().as_string().unwrap(),
+                e.unchecked_ref::<js_sys::Object>()
+                    .to_string()
+                    .as_string()
+                    .unwrap(),
+            ];
+            for r in rendered {
+                assert!(!r.contains(API_KEY), "the API key leaked: {r}");
+            }
+            e
+        }
+    }
+}
+
+fn code(e: &JsValue) -> String {
+    get(e, "code").as_string().unwrap()
+}
+
+async fn stats(origin: &str, id: &str) -> JsValue {
+    let url = format!("{origin}/__stats?id={id}");
+    let resp: sys::FetchResponse =
+        JsFuture::from(sys::global_fetch(&url, &JsValue::UNDEFINED).unwrap())
+            .await
+            .unwrap()
+            .unchecked_into();
+    let text = JsFuture::from(resp.text().unwrap()).await.unwrap();
+    JSON::parse(&text.as_string().unwrap()).unwrap()
+}
+
+async fn count(origin: &str, id: &str) -> f64 {
+    get(&stats(origin, id).await, "count").as_f64().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn success_returns_token_and_local_expiry() {
+    let id = unique("ok");
+    let before = js_sys::Date::now();
+    let t = call(&options(&format!("{SERVER}/t/{id}/"))).await.unwrap();
+    let after = js_sys::Date::now();
+    let token = get(&t, "token").as_string().unwrap();
+    assert!(token.starts_with("tc_"), "{token}");
+    assert!(get(&t, "createdAt").as_string().unwrap().ends_with('Z'));
+    let expires = get(&t, "expiresAt").as_f64().unwrap();
+    assert!(expires >= before + 3_600_000.0 && expires <= after + 3_600_000.0);
+    let seen = get(&stats(SERVER, &id).await, "last");
+    assert_eq!(
+        get(&seen, "publicAccess").as_string().as_deref(),
+        Some("allow")
+    );
+    assert_eq!(
+        get(&seen, "contentType").as_string().as_deref(),
+        Some("application/json")
+    );
+    assert_eq!(
+        JSON::stringify(&get(&seen, "bodyKeys"))
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some(r#"["key_id","api_key"]"#)
+    );
+    assert_eq!(
+        get(&seen, "path").as_string().unwrap(),
+        format!("/t/{id}/clients/{ACCOUNT}/token")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn created_at_from_another_clock_is_kept_verbatim() {
+    let t = call(&options(&format!("{SERVER}/s/old"))).await.unwrap();
+    assert_eq!(
+        get(&t, "createdAt").as_string().as_deref(),
+        Some("2025-07-10T06:59:05.72Z")
+    );
+    assert!(get(&t, "expiresAt").as_f64().unwrap() > js_sys::Date::now() + 3_500_000.0);
+}
+
+#[wasm_bindgen_test]
+async fn bad_request_has_status_and_slug() {
+    let e = fails(&options(&format!("{SERVER}/s/400"))).await;
+    assert_eq!(code(&e), "bad_request");
+    assert_eq!(get(&e, "status").as_f64(), Some(400.0));
+    assert_eq!(
+        get(&e, "slug").as_string().as_deref(),
+        Some("invalid-input")
+    );
+    assert!(get(&e, "message")
+        .as_string()
+        .unwrap()
+        .contains("api_key is required"));
+}
+
+#[wasm_bindgen_test]
+async fn wrong_credentials_are_unauthorized() {
+    let o = options(&format!("{SERVER}/t/{}", unique("wrong")));
+    set(&o, "apiKey", "bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+    let e = fails(&o).await;
+    assert_eq!(code(&e), "unauthorized");
+    assert_eq!(get(&e, "status").as_f64(), Some(401.0));
+    assert!(!get(&e, "message")
+        .as_string()
+        .unwrap()
+        .contains("bbbbbbbb-bbbb"));
+    let e = fails(&options(&format!("{SERVER}/s/403"))).await;
+    assert_eq!(code(&e), "unauthorized");
+    assert_eq!(get(&e, "status").as_f64(), Some(403.0));
+}
+
+#[wasm_bindgen_test]
+async fn rate_limited_reads_retry_after() {
+    let e = fails(&options(&format!("{SERVER}/s/429"))).await;
+    assert_eq!(code(&e), "rate_limited");
+    assert_eq!(get(&e, "status").as_f64(), Some(429.0));
+    assert_eq!(get(&e, "retryAfterMs").as_f64(), Some(7000.0));
+}
+
+#[wasm_bindgen_test]
+async fn server_error_with_html_body() {
+    let e = fails(&options(&format!("{SERVER}/s/500"))).await;
+    assert_eq!(code(&e), "server_error");
+    assert_eq!(get(&e, "status").as_f64(), Some(500.0));
+    assert!(get(&e, "slug").is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn other_statuses_are_unexpected() {
+    let e = fails(&options(&format!("{SERVER}/s/404"))).await;
+    assert_eq!(code(&e), "unexpected_status");
+    assert_eq!(get(&e, "status").as_f64(), Some(404.0));
+}
+
+#[wasm_bindgen_test]
+async fn malformed_success_bodies_are_invalid_response() {
+    for scenario in ["notjson", "array", "notoken", "big"] {
+        let e = fails(&options(&format!("{SERVER}/s/{scenario}"))).await;
+        assert_eq!(code(&e), "invalid_response", "{scenario}");
+        assert_eq!(get(&e, "status").as_f64(), Some(200.0));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn hung_server_times_out() {
+    let o = options(&format!("{SERVER}/s/hang"));
+    set(&o, "timeoutMs", 300);
+    let e = fails(&o).await;
+    assert_eq!(code(&e), "timeout");
+    assert!(get(&e, "status").is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn aborted_signal_sends_nothing() {
+    let id = unique("abort");
+    let controller = sys::AbortController::new();
+    controller.abort();
+    let o = options(&format!("{SERVER}/t/{id}"));
+    set(&o, "signal", controller.signal());
+    assert_eq!(code(&fails(&o).await), "aborted");
+    assert_eq!(count(SERVER, &id).await, 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn abort_during_the_request() {
+    let controller = sys::AbortController::new();
+    let o = options(&format!("{SERVER}/s/hang"));
+    set(&o, "signal", controller.signal());
+    let pending = request_token(o.into());
+    let c = controller.clone();
+    let abort = Closure::once_into_js(move || c.abort());
+    sys::set_timeout(abort.unchecked_ref(), 100.0);
+    let e = JsFuture::from(pending).await.unwrap_err();
+    assert_eq!(code(&e), "aborted");
+}
+
+#[wasm_bindgen_test]
+async fn connection_refused_is_network() {
+    let e = fails(&options(CLOSED)).await;
+    assert_eq!(code(&e), "network");
+    assert!(get(&e, "status").is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn redirects_are_not_followed() {
+    let before = count(SECOND, "").await;
+    let e = fails(&options(&format!("{SERVER}/s/redirect"))).await;
+    assert_eq!(code(&e), "unexpected_status");
+    // Node exposes the 307; a browser only says "opaqueredirect" and hides the status.
+    let status = get(&e, "status");
+    assert!(
+        status.is_undefined() || status.as_f64() == Some(307.0),
+        "{status:?}"
+    );
+    assert_eq!(
+        count(SECOND, "").await,
+        before,
+        "the redirect target received a request"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn injected_fetch_is_used() {
+    let seen = js_sys::Array::new();
+    let seen2 = seen.clone();
+    let fake = Closure::<dyn FnMut(JsValue, JsValue) -> Result<Promise, JsValue>>::new(
+        move |url: JsValue, init: JsValue| {
+            seen2.push(&url);
+            seen2.push(&get(&init, "redirect"));
+            sys::global_fetch(&url.as_string().unwrap(), &init)
+        },
+    );
+    let o = options(&format!("{SERVER}/t/{}", unique("inj")));
+    set(&o, "fetch", fake.as_ref().clone());
+    call(&o).await.unwrap();
+    assert_eq!(seen.length(), 2);
+    assert!(seen
+        .get(0)
+        .as_string()
+        .unwrap()
+        .ends_with(&format!("/clients/{ACCOUNT}/token")));
+    assert_eq!(seen.get(1).as_string().as_deref(), Some("manual"));
+
+    let throwing =
+        Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::new(|| Err(JsValue::from_str("boom")));
+    set(&o, "fetch", throwing.as_ref().clone());
+    let e = fails(&o).await;
+    assert_eq!(code(&e), "network");
+    assert!(get(&e, "message").as_string().unwrap().contains("boom"));
+
+    let leaky = Closure::<dyn FnMut(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
+        |_u: JsValue, init: JsValue| {
+            Err(js_sys::Error::new(&get(&init, "body").as_string().unwrap()).into())
+        },
+    );
+    set(&o, "fetch", leaky.as_ref().clone());
+    let e = fails(&o).await;
+    assert!(get(&e, "message")
+        .as_string()
+        .unwrap()
+        .contains("[redacted]"));
+
+    let not_response = Closure::<dyn FnMut() -> JsValue>::new(|| JsValue::from(42));
+    set(&o, "fetch", not_response.as_ref().clone());
+    assert_eq!(code(&fails(&o).await), "network");
+}
+
+#[wasm_bindgen_test]
+async fn invalid_options_send_nothing() {
+    let id = unique("invalid");
+    let base = format!("{SERVER}/t/{id}");
+    let cases: Vec<(&str, JsValue, &str)> = vec![
+        (
+            "clientAccountId",
+            JsValue::UNDEFINED,
+            "clientAccountId is required",
+        ),
+        (
+            "clientAccountId",
+            "nope".into(),
+            "clientAccountId must be a UUID",
+        ),
+        ("keyId", 42.into(), "keyId must be a UUID"),
+        ("apiKey", JsValue::NULL, "apiKey is required"),
+        (
+            "apiKey",
+            "not-a-uuid-secret".into(),
+            "apiKey must be a UUID",
+        ),
+        (
+            "baseUrl",
+            "http://example.com".into(),
+            "baseUrl must use https",
+        ),
+        ("baseUrl", 5.into(), "baseUrl must be a string"),
+        ("timeoutMs", (-1).into(), "timeoutMs must be a number"),
+        ("timeoutMs", f64::NAN.into(), "timeoutMs must be a number"),
+        ("timeoutMs", "100".into(), "timeoutMs must be a number"),
+        ("fetch", "fetch".into(), "fetch must be a function"),
+        (
+            "signal",
+            Object::new().into(),
+            "signal must be an AbortSignal",
+        ),
+    ];
+    for (key, value, message) in cases {
+        let o = options(&base);
+        set(&o, key, value);
+        let e = fails(&o).await;
+        assert_eq!(code(&e), "invalid_options", "{key}");
+        let m = get(&e, "message").as_string().unwrap();
+        assert!(m.starts_with(message), "{key}: {m}");
+        assert!(!m.contains("not-a-uuid-secret"));
+    }
+    for not_object in [JsValue::UNDEFINED, JsValue::NULL, "x".into(), 1.into()] {
+        let e = JsFuture::from(request_token(not_object)).await.unwrap_err();
+        assert_eq!(code(&e), "invalid_options");
+    }
+    assert_eq!(count(SERVER, &id).await, 0.0);
+}
