@@ -3,6 +3,6 @@ import init, { __truecallerErrorClass, __defaultBaseUrl } from "./wasm/truecalle
 
 await init({ module_or_path: new URL("./wasm/truecaller_token_bg.wasm", import.meta.url) });
 
-export { requestToken } from "./wasm/truecaller_token.js";
+export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
 export const TruecallerError = __truecallerErrorClass();
 export const DEFAULT_BASE_URL = __defaultBaseUrl();

@@ -7,5 +7,6 @@ const glue = require("./wasm/truecaller_token.cjs");
 glue.initSync({ module: readFileSync(join(__dirname, "wasm", "truecaller_token_bg.wasm")) });
 
 exports.requestToken = glue.requestToken;
+exports.TokenClient = glue.TokenClient;
 exports.TruecallerError = glue.__truecallerErrorClass();
 exports.DEFAULT_BASE_URL = glue.__defaultBaseUrl();

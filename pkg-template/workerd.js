@@ -4,6 +4,6 @@ import { initSync, __truecallerErrorClass, __defaultBaseUrl } from "./wasm/truec
 
 initSync({ module: wasm });
 
-export { requestToken } from "./wasm/truecaller_token.js";
+export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
 export const TruecallerError = __truecallerErrorClass();
 export const DEFAULT_BASE_URL = __defaultBaseUrl();

@@ -41,6 +41,10 @@ mkdirSync(join(pkg, "wasm"), { recursive: true });
 for (const f of readdirSync(bindgen)) {
   if (f !== "truecaller_token_bg.wasm.d.ts") cpSync(join(bindgen, f), join(pkg, "wasm", f), { recursive: true });
 }
+// wasm-bindgen declares `[Symbol.dispose]()`, which needs TypeScript's esnext.disposable lib;
+// the method still exists at run time, but the declaration would break `lib: es2022` users.
+const dts = join(pkg, "wasm/truecaller_token.d.ts");
+writeFileSync(dts, readFileSync(dts, "utf8").replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ""));
 run(bin("esbuild"), [
   join(pkg, "wasm/truecaller_token.js"),
   "--bundle",

@@ -8,10 +8,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 /// Builds the JS `AccessToken` object.
-pub fn access_token_object(token: &JsValue, created_at: &str, expires_at: f64) -> Object {
+pub fn access_token_object(token: &JsValue, created_at: &JsValue, expires_at: f64) -> Object {
     let obj = Object::new();
     let _ = Reflect::set(&obj, &"token".into(), token);
-    let _ = Reflect::set(&obj, &"createdAt".into(), &created_at.into());
+    let _ = Reflect::set(&obj, &"createdAt".into(), created_at);
     let _ = Reflect::set(&obj, &"expiresAt".into(), &expires_at.into());
     obj
 }
@@ -30,7 +30,7 @@ pub fn request_token(
         let (opts, transport) = request_options(&options)?;
         let (TokenBody { token, created_at }, received_at) =
             send(&opts, &transport, &js_sys::Date::now).await?;
-        Ok(access_token_object(&token.into(), &created_at, expires_at(received_at)).into())
+        Ok(access_token_object(&token.into(), &created_at.into(), expires_at(received_at)).into())
     })
 }
 

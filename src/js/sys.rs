@@ -85,3 +85,30 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = TruecallerError)]
     pub static ERROR_CLASS: JsValue;
 }
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `RequestInit` passed to `TokenClient.fetch`, as JS gave it.
+    #[wasm_bindgen(typescript_type = "RequestInit")]
+    #[derive(Debug)]
+    pub type RequestInitLike;
+
+    /// The global `fetch` with any `RequestInfo` (for `TokenClient.fetch`).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    pub fn global_fetch_any(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue>;
+}
+
+#[wasm_bindgen(module = "/js/authorized_fetch.js")]
+extern "C" {
+    /// Whether the body of `(input, init)` can be sent a second time.
+    #[wasm_bindgen(js_name = canReplay)]
+    pub fn can_replay(input: &JsValue, init: &JsValue) -> bool;
+
+    /// `[input, init]` for one attempt, with the `Authorization` header set.
+    #[wasm_bindgen(js_name = withAuthorization, catch)]
+    pub fn with_authorization(
+        input: &JsValue,
+        init: &JsValue,
+        authorization: &js_sys::JsString,
+    ) -> Result<js_sys::Array, JsValue>;
+}

@@ -53,6 +53,10 @@ async function checkResult(result, id) {
     slug: "invalid-input",
   });
   assert.equal(await requests(id), 1, "exactly one request reached the server");
+  if (result.clientCalls) {
+    assert.deepEqual(result.clientCalls, { same: true, quotaUsed: 1 });
+    assert.equal(await requests(id + "-client"), 1, "TokenClient: two concurrent calls and a cached one, one request");
+  }
 }
 
 // Asynchronous: the token server runs in this process and must keep answering.
@@ -80,6 +84,7 @@ test("esbuild: a bundle for Node, with the .wasm copied beside it", async () => 
 });
 
 test("Cloudflare Workers: bundled by wrangler, run by workerd through miniflare", async () => {
+  // worker.js also checks TokenClient's single flight and cache.
   const dir = join(scratch, "worker");
   mkdirSync(join(dir, "src"), { recursive: true });
   cpSync(join(scratch, "worker.js"), join(dir, "src/index.js"));
@@ -101,7 +106,9 @@ test("Cloudflare Workers: bundled by wrangler, run by workerd through miniflare"
     const res = await mf.dispatchFetch(`http://worker.test/?base=${encodeURIComponent(base)}&id=worker`);
     const text = await res.text();
     assert.equal(res.status, 200, text);
-    await checkResult(JSON.parse(text), "worker");
+    const result = JSON.parse(text);
+    assert.ok(result.clientCalls, "the worker exercised TokenClient");
+    await checkResult(result, "worker");
   } finally {
     await mf.dispose();
   }
@@ -119,6 +126,7 @@ test("browser: native ES modules in headless Chromium (Playwright)", async () =>
     const result = await page.evaluate(() => window.result);
     assert.deepEqual(errors, []);
     assert.equal(result.failed, undefined, result.failed);
+    assert.ok(result.clientCalls, "the page exercised TokenClient");
     await checkResult(result, "browser");
   } finally {
     await browser.close();

@@ -44,7 +44,7 @@ function send(res, status, body, headers = {}) {
  */
 export function startTokenServer(options = {}) {
   const credentials = options.credentials ?? DEMO_CREDENTIALS;
-  const quotaLimit = options.quotaLimit ?? 10;
+  const quotaLimit = options.quotaLimit ?? 10; // Infinity turns the limit off (tests count requests themselves)
   const quotaWindowMs = options.quotaWindowMs ?? 30 * 60 * 1000;
   const counts = new Map();
   const last = new Map();

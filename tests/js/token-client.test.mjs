@@ -1,0 +1,344 @@
+// TokenClient through the real wasm build (build/pkg) in Node, against the local token server.
+// Time-dependent behaviour uses an injected clock (`now`); the network is real.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { inspect } from "node:util";
+import { TokenClient, TruecallerError } from "../../build/pkg/node.mjs";
+import { startTokenServer, originOf, DEMO_CREDENTIALS } from "../server/token-server.mjs";
+
+const HOUR = 3600_000;
+let server, base, seq = 0;
+
+before(async () => {
+  // The server's own 10-per-30-minutes limit is real time; these tests count requests themselves.
+  server = await startTokenServer({ port: 0, quotaLimit: Infinity });
+  base = originOf(server);
+});
+after(() => server.closeAll());
+
+const id = (name) => `${name}-${++seq}`;
+async function requests(key) {
+  return (await (await fetch(`${base}/__stats?id=${key}`)).json()).count;
+}
+function fakeClock(start = Date.UTC(2026, 0, 1)) {
+  const clock = { t: start, now: () => clock.t };
+  return clock;
+}
+function client(prefix, extra = {}) {
+  return new TokenClient({ ...DEMO_CREDENTIALS, baseUrl: `${base}${prefix}`, ...extra });
+}
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof TruecallerError, String(e));
+    return e;
+  }
+  assert.fail("expected a rejection");
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(cond, what) {
+  for (let i = 0; i < 500; i++) {
+    if (await cond()) return;
+    await sleep(10);
+  }
+  assert.fail("timed out waiting for " + what);
+}
+
+test("10,000 concurrent cold getToken() calls make exactly one request", async (t) => {
+  const key = id("flight");
+  const c = client(`/t/${key}`);
+  const tokens = await Promise.all(Array.from({ length: 10_000 }, () => c.getToken()));
+  assert.equal(new Set(tokens).size, 1);
+  assert.match(tokens[0], /^tc_/);
+  const made = await requests(key);
+  t.diagnostic(`10,000 concurrent cold calls: ${made} request(s)`);
+  assert.equal(made, 1);
+});
+
+test("a cached token is served without a request, even when created_at is from 2025", async () => {
+  const c = client("/s/old");
+  const before = await requests("old");
+  const first = await c.getAccessToken();
+  assert.equal(first.createdAt, "2025-07-10T06:59:05.72Z");
+  assert.equal(await c.getToken(), first.token);
+  assert.equal((await c.getAccessToken()).token, first.token);
+  assert.equal(await c.authorizationHeader(), "Bearer " + first.token);
+  assert.equal(await requests("old"), before + 1);
+  assert.ok(Object.isFrozen(first), "the shared AccessToken object cannot be changed by one caller");
+});
+
+test("inside the refresh window: old token at once, one background request, then the new token", async () => {
+  const key = id("refresh");
+  const clock = fakeClock();
+  const c = client(`/t/${key}`, { now: clock.now });
+  const first = await c.getAccessToken();
+  assert.equal(first.expiresAt, clock.t + HOUR);
+  clock.t = first.expiresAt - 59_000; // in the second half of the 2-minute window
+  const during = await Promise.all(Array.from({ length: 50 }, () => c.getToken()));
+  assert.ok(during.every((t) => t === first.token), "the cached token comes back at once");
+  await until(async () => (await c.getToken()) !== first.token, "the background refresh");
+  assert.equal(await requests(key), 2, "exactly one background request");
+  const second = await c.getAccessToken();
+  assert.equal(second.expiresAt, clock.t + HOUR);
+});
+
+test("expired (or within 30 s of expiry): callers wait for the new token", async () => {
+  const key = id("expired");
+  const clock = fakeClock();
+  const c = client(`/t/${key}`, { now: clock.now });
+  const first = await c.getAccessToken();
+  clock.t = first.expiresAt - 10_000;
+  const [a, b] = await Promise.all([c.getToken(), c.getToken()]);
+  assert.equal(a, b);
+  assert.notEqual(a, first.token);
+  assert.equal(await requests(key), 2);
+  clock.t += 2 * HOUR;
+  assert.notEqual(await c.getToken(), a);
+  assert.equal(await requests(key), 3);
+});
+
+test("quota: 10 mints, the 11th refused locally with nothing sent; free again after the window", async () => {
+  const key = id("quota");
+  const clock = fakeClock();
+  const c = client(`/t/${key}`, { now: clock.now });
+  const tokens = new Set();
+  for (let i = 0; i < 10; i++) {
+    c.invalidate();
+    tokens.add(await c.getToken());
+    clock.t += 1000;
+  }
+  assert.equal(tokens.size, 10);
+  let q = c.quota();
+  assert.deepEqual(q, { limit: 10, windowMs: 1_800_000, used: 10, remaining: 0, resetAt: clock.t - 10_000 + 1_800_000 });
+  c.invalidate();
+  const e = await rejection(c.getToken());
+  assert.equal(e.code, "quota_exhausted");
+  assert.equal(e.retryAfterMs, 1_800_000 - 10_000);
+  assert.equal(e.status, undefined);
+  assert.equal(await requests(key), 10, "nothing was sent");
+  clock.t += 1_800_000;
+  assert.match(await c.getToken(), /^tc_/);
+  q = c.quota();
+  assert.equal(q.used, 1);
+  assert.equal(await requests(key), 11);
+});
+
+test("retries: 503 then 200 makes 2 requests and succeeds", async () => {
+  const key = id("retry");
+  const c = client(`/q/${key}/503,200`);
+  assert.match(await c.getToken(), /^tc_/);
+  assert.equal(await requests(key), 2);
+  assert.equal(c.quota().used, 2, "every attempt counts against the quota");
+});
+
+test("retries: 400 and 401 are never retried", async () => {
+  for (const status of ["400", "401"]) {
+    const key = id("noretry" + status);
+    const c = client(`/q/${key}/${status},200`, { maxRetries: 3 });
+    const e = await rejection(c.getToken());
+    assert.equal(e.code, status === "400" ? "bad_request" : "unauthorized");
+    assert.equal(await requests(key), 1);
+  }
+});
+
+test("retries: maxRetries 2 against a steady 500 makes 3 requests", async () => {
+  const key = id("steady");
+  const c = client(`/q/${key}/500`, { maxRetries: 2 });
+  const e = await rejection(c.getToken());
+  assert.equal(e.code, "server_error");
+  assert.equal(e.status, 500);
+  assert.equal(await requests(key), 3);
+});
+
+test("retries: 429 with Retry-After is honoured", async () => {
+  const key = id("ra");
+  const c = client(`/q/${key}/429,200`);
+  const started = Date.now();
+  assert.match(await c.getToken(), /^tc_/);
+  assert.ok(Date.now() - started >= 950, "the retry waited for Retry-After: 1");
+  assert.equal(await requests(key), 2);
+});
+
+test("a failed mint does not poison the next call", async () => {
+  const key = id("poison");
+  const c = client(`/q/${key}/400,200`);
+  assert.equal((await rejection(c.getToken())).code, "bad_request");
+  assert.match(await c.getToken(), /^tc_/);
+  assert.equal(await requests(key), 2);
+});
+
+test("fetch(): Authorization header; a 401 re-mints once and replays the same body", async () => {
+  const key = id("api");
+  const seen = [];
+  let rejectFirst = true;
+  const api = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      seen.push({ authorization: req.headers.authorization, body, custom: req.headers["x-custom"] });
+      const status = rejectFirst ? 401 : 200;
+      rejectFirst = false;
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: status === 200 }));
+    });
+  });
+  await new Promise((r) => api.listen(0, "127.0.0.1", r));
+  try {
+    const c = client(`/t/${key}`);
+    const res = await c.fetch(`${originOf(api)}/v1/verify`, { method: "POST", body: '{"n":1}', headers: { "x-custom": "kept" } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true });
+    assert.equal(seen.length, 2);
+    assert.match(seen[0].authorization, /^Bearer tc_/);
+    assert.match(seen[1].authorization, /^Bearer tc_/);
+    assert.notEqual(seen[0].authorization, seen[1].authorization, "the retry carries the new token");
+    assert.deepEqual([seen[0].body, seen[1].body], ['{"n":1}', '{"n":1}']);
+    assert.deepEqual([seen[0].custom, seen[1].custom], ["kept", "kept"]);
+    assert.equal(await requests(key), 2);
+
+    // A Request object is cloned per attempt, so its body replays too.
+    rejectFirst = true;
+    seen.length = 0;
+    const r2 = await c.fetch(new Request(`${originOf(api)}/v1/x`, { method: "PUT", body: new Uint8Array([1, 2, 3]) }));
+    assert.equal(r2.status, 200);
+    assert.deepEqual(seen.map((s) => s.body), ["\u0001\u0002\u0003", "\u0001\u0002\u0003"]);
+
+    // A stream body cannot be replayed: the 401 goes back to the caller.
+    rejectFirst = true;
+    seen.length = 0;
+    const stream = new ReadableStream({ start(ctl) { ctl.enqueue(new TextEncoder().encode("once")); ctl.close(); } });
+    const r3 = await c.fetch(`${originOf(api)}/v1/y`, { method: "POST", body: stream, duplex: "half" });
+    assert.equal(r3.status, 401);
+    assert.equal(seen.length, 1);
+  } finally {
+    api.close();
+  }
+});
+
+function mapStore(map = new Map()) {
+  const writes = [];
+  return {
+    map,
+    writes,
+    get: (k) => map.get(k),
+    set: (k, v, ttl) => {
+      writes.push({ k, v, ttl });
+      map.set(k, v);
+    },
+    delete: (k) => map.delete(k),
+  };
+}
+
+test("store: two clients sharing a Map-backed store make one request", async () => {
+  const key = id("store");
+  const store = mapStore();
+  const clock = fakeClock();
+  const a = client(`/t/${key}`, { store, now: clock.now });
+  const b = client(`/t/${key}`, { store, now: clock.now });
+  const ta = await a.getToken();
+  const tb = await b.getToken();
+  assert.equal(ta, tb);
+  assert.equal(await requests(key), 1);
+  assert.equal(store.writes.length, 1);
+  const { k, v, ttl } = store.writes[0];
+  assert.equal(k, `truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`);
+  const entry = JSON.parse(v);
+  assert.deepEqual(Object.keys(entry), ["token", "createdAt", "expiresAt"]);
+  assert.equal(entry.expiresAt, clock.t + HOUR);
+  assert.equal(ttl, HOUR);
+  assert.ok(!v.includes(DEMO_CREDENTIALS.apiKey), "the API key is never stored");
+  // invalidate() removes the stored copy and does not adopt it again.
+  a.invalidate();
+  assert.equal(store.map.size, 0);
+  assert.notEqual(await a.getToken(), ta);
+  assert.equal(await requests(key), 2);
+});
+
+test("store: async stores work; throwing, rejecting and garbage stores fall back to memory", async () => {
+  const key = id("badstore");
+  const map = new Map();
+  const asyncStore = {
+    get: async (k) => map.get(k),
+    set: async (k, v) => void map.set(k, v),
+  };
+  const t1 = await client(`/t/${key}`, { store: asyncStore }).getToken();
+  assert.equal(await client(`/t/${key}`, { store: asyncStore }).getToken(), t1);
+  assert.equal(await requests(key), 1);
+
+  const stores = [
+    { get() { throw new Error("down"); }, set() { throw new Error("down"); }, delete() { throw new Error("down"); } },
+    { get: () => Promise.reject(new Error("down")), set: () => Promise.reject(new Error("down")) },
+    { get: () => "not json", set() {} },
+    { get: () => JSON.stringify({ token: "x", createdAt: "c", expiresAt: "soon" }), set() {} },
+    { get: () => JSON.stringify({ token: "stale", createdAt: "c", expiresAt: 1 }), set() {} },
+    { get: () => new Promise(() => {}), set() {} },
+  ];
+  for (const store of stores) {
+    const k2 = id("badstore");
+    const c = client(`/t/${k2}`, { store });
+    const t = await c.getToken();
+    assert.match(t, /^tc_/);
+    assert.equal(await c.getToken(), t);
+    c.invalidate();
+    assert.match(await c.getToken(), /^tc_/);
+    assert.equal(await requests(k2), 2);
+  }
+});
+
+test("24 simulated hours, a caller every second: at most 25 mints, never an expired token", async (t) => {
+  const key = id("day");
+  const clock = fakeClock();
+  const c = client(`/t/${key}`, { now: clock.now });
+  const end = clock.t + 24 * HOUR;
+  let expiredServed = 0;
+  for (; clock.t < end; clock.t += 1000) {
+    const access = await c.getAccessToken();
+    if (access.expiresAt <= clock.t) expiredServed++;
+  }
+  // Let a refresh still in flight land before counting.
+  await sleep(50);
+  const mints = await requests(key);
+  assert.equal(expiredServed, 0);
+  assert.ok(mints >= 24 && mints <= 25, `minted ${mints}`);
+  t.diagnostic(`24 simulated hours: ${mints} mints`);
+});
+
+test("the client object reveals neither the API key nor the token", async () => {
+  const c = client(`/t/${id("secret")}`);
+  const token = await c.getToken();
+  for (const text of [String(c), JSON.stringify(c), inspect(c, { showHidden: true, depth: 10 }), inspect(c.quota())]) {
+    assert.ok(!text.includes(DEMO_CREDENTIALS.apiKey), text);
+    assert.ok(!text.includes(token), text);
+  }
+});
+
+test("bad options throw synchronously with invalid_options", () => {
+  const bad = [
+    {},
+    { ...DEMO_CREDENTIALS, refreshWindowMs: -1 },
+    { ...DEMO_CREDENTIALS, maxRetries: 1.5 },
+    { ...DEMO_CREDENTIALS, quotaLimit: 0 },
+    { ...DEMO_CREDENTIALS, quotaWindowMs: Infinity },
+    { ...DEMO_CREDENTIALS, store: {} },
+    { ...DEMO_CREDENTIALS, store: { get() {} } },
+    { ...DEMO_CREDENTIALS, now: 5 },
+    { ...DEMO_CREDENTIALS, baseUrl: "http://example.com" },
+  ];
+  for (const options of bad) {
+    assert.throws(() => new TokenClient(options), (e) => e instanceof TruecallerError && e.code === "invalid_options", inspect(options));
+  }
+  assert.throws(() => new TokenClient(), (e) => e instanceof TruecallerError && e.code === "invalid_options");
+});
+
+test("errors reach every waiting caller, and the caller's signal aborts minting", async () => {
+  const c = client("/s/500", { maxRetries: 0 });
+  const results = await Promise.allSettled([c.getToken(), c.getAccessToken(), c.authorizationHeader()]);
+  assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected", "rejected"]);
+  assert.ok(results.every((r) => r.reason instanceof TruecallerError && r.reason.code === "server_error"));
+  const ctl = new AbortController();
+  ctl.abort();
+  const aborted = client(`/t/${id("abort")}`, { signal: ctl.signal });
+  assert.equal((await rejection(aborted.getToken())).code, "aborted");
+});
