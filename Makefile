@@ -21,9 +21,14 @@ test-wasm: setup
 	node tests/run-wasm-tests.mjs node chrome
 
 test-js: pack
-	node --test --test-concurrency=1 tests/js/ tests/package/
+	node --test --test-concurrency=1 tests/js/ tests/package/ tests/demo/
 
 test: lint test-host test-wasm test-js
 
 clean:
 	rm -rf build dist target/wasm32-unknown-unknown/release
+
+PORT ?= 8787
+UPSTREAM ?=
+demo: pack
+	PORT=$(PORT) UPSTREAM=$(UPSTREAM) node www/server.mjs

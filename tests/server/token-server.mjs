@@ -38,11 +38,13 @@ function send(res, status, body, headers = {}) {
 }
 
 /**
- * Starts a token server. Options: port (0 = any), credentials (default: the demo ones),
- * quotaLimit/quotaWindowMs (default 10 per 30 min), redirectTo (origin for /s/redirect),
- * createdAt (function giving created_at), onRequest (called with a log entry, no secrets).
+ * A request handler for the token routes above. Options: credentials (default: the demo ones),
+ * quotaLimit/quotaWindowMs (default 10 per 30 min; Infinity turns the limit off),
+ * redirectTo (origin for /s/redirect), createdAt (function giving created_at),
+ * onRequest (called with a log entry that holds no secret).
+ * The handler has `close()` to end the requests it holds open (/s/hang).
  */
-export function startTokenServer(options = {}) {
+export function createTokenHandler(options = {}) {
   const credentials = options.credentials ?? DEMO_CREDENTIALS;
   const quotaLimit = options.quotaLimit ?? 10; // Infinity turns the limit off (tests count requests themselves)
   const quotaWindowMs = options.quotaWindowMs ?? 30 * 60 * 1000;
@@ -58,7 +60,7 @@ export function startTokenServer(options = {}) {
     last.set(id, entry);
   };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     res.setHeader("access-control-allow-origin", "*");
     res.setHeader("access-control-allow-headers", "content-type, accept, x-public-access, authorization");
     res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
@@ -191,9 +193,20 @@ export function startTokenServer(options = {}) {
       mintTimes.push(now);
       return send(res, 200, token());
     });
-  });
-  server.closeAll = () => {
+  };
+  handler.close = () => {
     for (const res of hung) res.destroy();
+    hung.clear();
+  };
+  return handler;
+}
+
+/** Starts a token server on 127.0.0.1 (`port` 0 = any); resolves to the listening server, which has `closeAll()`. */
+export function startTokenServer(options = {}) {
+  const handler = createTokenHandler(options);
+  const server = http.createServer(handler);
+  server.closeAll = () => {
+    handler.close();
     server.closeAllConnections?.();
     return new Promise((resolve) => server.close(() => resolve()));
   };
