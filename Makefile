@@ -13,6 +13,7 @@ lint: setup
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy --release --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 test-host: setup
 	cargo test
@@ -32,3 +33,6 @@ PORT ?= 8787
 UPSTREAM ?=
 demo: pack
 	PORT=$(PORT) UPSTREAM=$(UPSTREAM) node www/server.mjs
+
+bench: pack
+	node bench/bench.mjs

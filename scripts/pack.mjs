@@ -2,7 +2,7 @@
 // a CommonJS copy of the glue (esbuild), the hand-written entries of pkg-template/,
 // then `npm pack` into dist/. Prints the size of what each entry loads.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,8 @@ const bindgen = join(root, "build/bindgen");
 const pkg = join(root, "build/pkg");
 const dist = join(root, "dist");
 
-run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown"]);
+// Without the `std` feature: the no_std build (see src/runtime.rs).
+run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-default-features"]);
 rmSync(bindgen, { recursive: true, force: true });
 run("wasm-bindgen", ["--target", "web", "--out-dir", bindgen, "--out-name", "truecaller_token", built]);
 // The features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
@@ -38,21 +39,29 @@ run(bin("wasm-opt"), [
 
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(join(pkg, "wasm"), { recursive: true });
-for (const f of readdirSync(bindgen)) {
-  if (f !== "truecaller_token_bg.wasm.d.ts") cpSync(join(bindgen, f), join(pkg, "wasm", f), { recursive: true });
-}
+cpSync(join(bindgen, "truecaller_token_bg.wasm"), join(pkg, "wasm/truecaller_token_bg.wasm"));
 // wasm-bindgen declares `[Symbol.dispose]()`, which needs TypeScript's esnext.disposable lib;
 // the method still exists at run time, but the declaration would break `lib: es2022` users.
-const dts = join(pkg, "wasm/truecaller_token.d.ts");
-writeFileSync(dts, readFileSync(dts, "utf8").replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ""));
-run(bin("esbuild"), [
-  join(pkg, "wasm/truecaller_token.js"),
-  "--bundle",
-  "--format=cjs",
-  "--platform=node",
-  "--log-override:empty-import-meta=silent",
-  "--outfile=" + join(pkg, "wasm/truecaller_token.cjs"),
-]);
+const dts = readFileSync(join(bindgen, "truecaller_token.d.ts"), "utf8");
+writeFileSync(join(pkg, "wasm/truecaller_token.d.ts"), dts.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ""));
+// The glue and its JS snippets, bundled and minified: once as ESM (Node ESM, browsers,
+// Workers share it, so they share one TruecallerError class) and once as CommonJS.
+for (const [format, out] of [
+  ["esm", "truecaller_token.js"],
+  ["cjs", "truecaller_token.cjs"],
+]) {
+  run(bin("esbuild"), [
+    join(bindgen, "truecaller_token.js"),
+    "--bundle",
+    "--minify",
+    "--legal-comments=none",
+    `--format=${format}`,
+    `--platform=${format === "cjs" ? "node" : "neutral"}`,
+    "--log-level=warning",
+    "--log-override:empty-import-meta=silent",
+    "--outfile=" + join(pkg, "wasm", out),
+  ]);
+}
 for (const f of ["node.mjs", "node.cjs", "browser.js", "workerd.js", "index.d.ts", "README.md"]) {
   cpSync(join(root, "pkg-template", f), join(pkg, f));
 }
@@ -71,16 +80,13 @@ const size = (files) => {
   const gz = bufs.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
   return { raw, gz };
 };
-const snippet = readdirSync(join(pkg, "wasm/snippets"), { recursive: true })
-  .filter((f) => f.endsWith(".js"))
-  .map((f) => join("wasm/snippets", f));
 const wasm = size(["wasm/truecaller_token_bg.wasm"]);
 console.log(`\nshipped wasm/truecaller_token_bg.wasm: ${wasm.raw} B raw, ${wasm.gz} B gzip -9`);
 for (const [entry, glue] of [
-  ["node.mjs", ["wasm/truecaller_token.js", ...snippet]],
+  ["node.mjs", ["wasm/truecaller_token.js"]],
   ["node.cjs", ["wasm/truecaller_token.cjs"]],
-  ["browser.js", ["wasm/truecaller_token.js", ...snippet]],
-  ["workerd.js", ["wasm/truecaller_token.js", ...snippet]],
+  ["browser.js", ["wasm/truecaller_token.js"]],
+  ["workerd.js", ["wasm/truecaller_token.js"]],
 ]) {
   const s = size(["wasm/truecaller_token_bg.wasm", entry, ...glue]);
   console.log(`entry ${entry.padEnd(10)} wasm + JS: ${s.raw} B raw, ${s.gz} B gzip -9`);

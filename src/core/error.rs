@@ -1,9 +1,11 @@
 //! The one error type of the crate and its stable codes.
 
-use std::fmt;
+use super::text::ceil_u64;
+use alloc::string::String;
+use core::fmt;
 
 /// `Result` with this crate's [`Error`] as the default error type.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// The stable error codes exposed to JavaScript as `TruecallerError.code`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,7 +242,7 @@ pub(crate) fn push_uint(m: &mut String, mut n: u64) {
 }
 
 fn push_seconds(m: &mut String, ms: f64) {
-    push_uint(m, (ms / 1000.0).ceil().max(0.0) as u64);
+    push_uint(m, ceil_u64(ms / 1000.0));
     m.push_str(" s");
 }
 
@@ -261,7 +263,7 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,9 @@
 //! top-level string members of an object. The responses we read are tiny, and
 //! this keeps serde_json (and its formatting machinery) out of the `.wasm`.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 /// Why a body is not a JSON object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotObject {

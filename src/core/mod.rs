@@ -12,3 +12,4 @@ pub mod response;
 pub mod retry;
 pub mod retry_after;
 pub mod stored;
+pub mod text;

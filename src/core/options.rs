@@ -1,7 +1,10 @@
 //! Validation of the options of `requestToken`: ids, API key, base URL, timeout.
 
 use super::error::{Error, Result};
-use std::fmt;
+use super::text::{is_whole, parse_digits};
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use core::fmt;
 
 /// The production endpoint's origin.
 pub const DEFAULT_BASE_URL: &str = "https://enterprise-portal-noneu.truecaller.com";
@@ -166,7 +169,7 @@ pub fn integer_field(
         f64::from(min),
         f64::from(max),
     )?;
-    if n.fract() != 0.0 {
+    if !is_whole(n) {
         return Err(invalid(name, " must be a whole number"));
     }
     Ok(n as u32)
@@ -217,11 +220,7 @@ pub fn normalize_base_url(s: &str) -> Result<String> {
         return Err(bad(" has no host"));
     }
     if let Some(p) = port.strip_prefix(':') {
-        if p.is_empty()
-            || p.len() > 5
-            || !p.bytes().all(|c| c.is_ascii_digit())
-            || p.parse::<u32>().map_or(true, |n| n > 65535)
-        {
+        if parse_digits(p, 5).is_none_or(|n| n > 65535) {
             return Err(bad(" has an invalid port"));
         }
     } else if !port.is_empty() {
@@ -245,15 +244,15 @@ fn is_loopback(host: &str) -> bool {
     if host == "localhost" || host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
         return true;
     }
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() == 4
-        && parts[0] == "127"
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 3
-                && p.bytes().all(|c| c.is_ascii_digit())
-                && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+    // 127.0.0.0/8: four dot-separated decimal octets, the first one 127.
+    let mut octets = 0;
+    for (i, part) in host.split('.').enumerate() {
+        match parse_digits(part, 3) {
+            Some(n) if n <= 255 && (i != 0 || n == 127) => octets += 1,
+            _ => return false,
+        }
+    }
+    octets == 4
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The sliding window of requests sent to the token endpoint (10 per 30 minutes upstream).
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// Default number of requests allowed per window.
 pub const DEFAULT_LIMIT: u32 = 10;

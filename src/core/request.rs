@@ -1,6 +1,7 @@
 //! The HTTP request of "Generate Access Token": URL, headers and exact JSON body.
 
 use super::options::RequestOptions;
+use alloc::string::String;
 
 /// Headers sent with every token request, in order.
 pub const HEADERS: [(&str, &str); 3] = [

@@ -3,6 +3,10 @@
 use super::error::{Error, Result, Upstream};
 use super::json::{parse_object, NotObject};
 use super::retry_after::parse_retry_after;
+use super::text::replace_ignore_ascii_case;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use core::fmt;
 
 /// Bodies above this many bytes are not read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -19,8 +23,8 @@ pub struct TokenBody {
     pub created_at: String,
 }
 
-impl std::fmt::Debug for TokenBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for TokenBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenBody")
             .field("token", &"[redacted]")
             .field("created_at", &self.created_at)
@@ -116,31 +120,15 @@ pub fn clean(s: &str, secrets: &[&str]) -> String {
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         out = replace_ignore_ascii_case(&out, secret, "[redacted]");
     }
-    let mut capped: String = out
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_UPSTREAM_TEXT)
-        .collect();
-    if out.chars().count() > MAX_UPSTREAM_TEXT {
-        capped.push('…');
+    let mut capped = String::with_capacity(out.len().min(MAX_UPSTREAM_TEXT * 4));
+    for (n, c) in out.chars().filter(|c| !c.is_control()).enumerate() {
+        if n == MAX_UPSTREAM_TEXT {
+            capped.push('…');
+            break;
+        }
+        capped.push(c);
     }
     capped
-}
-
-fn replace_ignore_ascii_case(hay: &str, needle: &str, with: &str) -> String {
-    let lower = hay.to_ascii_lowercase();
-    let needle = needle.to_ascii_lowercase();
-    let mut out = String::with_capacity(hay.len());
-    let mut last = 0;
-    for (i, _) in lower.match_indices(&needle) {
-        if i >= last {
-            out.push_str(&hay[last..i]);
-            out.push_str(with);
-            last = i + needle.len();
-        }
-    }
-    out.push_str(&hay[last..]);
-    out
 }
 
 #[cfg(test)]

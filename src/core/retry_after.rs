@@ -1,10 +1,12 @@
 //! `Retry-After`: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3).
 
+use super::text::parse_digits;
+
 /// The wait in ms that a `Retry-After` value asks for, relative to `now_ms`; `None` when unparsable.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let v = value.trim();
-    if !v.is_empty() && v.len() <= 10 && v.bytes().all(|c| c.is_ascii_digit()) {
-        return v.parse::<u64>().ok().map(|s| s as f64 * 1000.0);
+    if let Some(seconds) = parse_digits(v, 10) {
+        return Some(seconds as f64 * 1000.0);
     }
     parse_http_date(v).map(|at| (at - now_ms).max(0.0))
 }
@@ -14,34 +16,36 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let rest = s.split_once(", ")?.1;
-    let mut parts = rest.split(' ');
-    let day: u32 = num(parts.next()?, 2)?;
-    let month_name = parts.next()?;
-    let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-    let year: i64 = num(parts.next()?, 4)?;
-    let mut hms = parts.next()?.split(':');
-    let (h, m, sec): (u32, u32, u32) = (
-        num(hms.next()?, 2)?,
-        num(hms.next()?, 2)?,
-        num(hms.next()?, 2)?,
-    );
-    if parts.next()? != "GMT" || parts.next().is_some() || hms.next().is_some() {
+    // Fixed width, so the fields are read by position.
+    let b = s.as_bytes();
+    if b.len() != 29
+        || b[3] != b','
+        || b[4] != b' '
+        || b[7] != b' '
+        || b[11] != b' '
+        || b[16] != b' '
+    {
         return None;
     }
+    if b[19] != b':' || b[22] != b':' || s.get(25..) != Some(" GMT") {
+        return None;
+    }
+    let field =
+        |from: usize, len: usize| s.get(from..from + len).and_then(|f| parse_digits(f, len));
+    let day = field(5, 2)? as u32;
+    let month_name = s.get(8..11)?;
+    let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
+    let year = field(12, 4)? as i64;
+    let (h, m, sec) = (
+        field(17, 2)? as u32,
+        field(20, 2)? as u32,
+        field(23, 2)? as u32,
+    );
     if day == 0 || day > 31 || h > 23 || m > 59 || sec > 60 {
         return None;
     }
     let days = days_from_civil(year, month, day);
     Some(((days * 86_400) + i64::from(h * 3600 + m * 60 + sec)) as f64 * 1000.0)
-}
-
-fn num<T: std::str::FromStr>(s: &str, len: usize) -> Option<T> {
-    if s.len() == len && s.bytes().all(|c| c.is_ascii_digit()) {
-        s.parse().ok()
-    } else {
-        None
-    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

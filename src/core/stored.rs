@@ -1,6 +1,7 @@
 //! The shared-store entry: its key and the checks a value read back must pass.
 
 use super::request::percent_encode_into;
+use alloc::string::String;
 
 /// `truecaller-token:v1:<clientAccountId>:<keyId>`.
 pub fn store_key(client_account_id: &str, key_id: &str) -> String {

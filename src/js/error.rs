@@ -3,6 +3,8 @@
 use super::sys;
 use crate::core::error::Error;
 use crate::core::response::clean;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

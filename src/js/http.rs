@@ -8,9 +8,11 @@ use crate::core::error::{Error, Result};
 use crate::core::options::RequestOptions;
 use crate::core::request::{token_body, token_url, HEADERS};
 use crate::core::response::{classify, Received, TokenBody, MAX_BODY_BYTES};
+use crate::core::text::{is_whole, parse_digits};
+use alloc::rc::Rc;
+use alloc::string::String;
+use core::cell::Cell;
 use js_sys::{Object, Promise, Reflect};
-use std::cell::Cell;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -127,7 +129,7 @@ async fn exchange(
     let response: FetchResponse = value.unchecked_into();
     let status = match response.status().as_f64() {
         _ if response.kind().as_string().as_deref() == Some("opaqueredirect") => 0,
-        Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => s as u16,
+        Some(s) if is_whole(s) && (0.0..=999.0).contains(&s) => s as u16,
         _ => {
             return Err(Failure::Core(Error::Network(
                 "fetch resolved with something that is not a Response".into(),
@@ -144,7 +146,7 @@ async fn exchange(
     };
     let retry_after = header("retry-after");
     let declared_too_large = header("content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|v| parse_digits(v.trim(), 19))
         .is_some_and(|n| n > MAX_BODY_BYTES as u64);
     let body = if declared_too_large {
         None

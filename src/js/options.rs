@@ -3,6 +3,7 @@
 use super::sys::AbortSignal;
 use crate::core::error::Result;
 use crate::core::options::{invalid, Field, RawRequestOptions, RequestOptions, Secret};
+use alloc::string::String;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -3,6 +3,7 @@
 use super::http::send;
 use super::options::request_options;
 use crate::core::response::{TokenBody, TOKEN_LIFETIME_MS};
+use alloc::string::String;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;

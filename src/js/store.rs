@@ -96,7 +96,11 @@ impl Store {
         let Ok(json) = JSON::stringify(access) else {
             return;
         };
-        let args = Array::of3(&self.key, &json, &JsValue::from(ttl_ms.max(0.0).floor()));
+        let args = Array::of3(
+            &self.key,
+            &json,
+            &JsValue::from(ttl_ms.max(0.0) as u64 as f64),
+        );
         settle(Reflect::apply(&self.set, &self.object, &args));
     }
 

@@ -3,6 +3,7 @@
 
 #![allow(missing_docs)]
 
+use alloc::string::String;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
