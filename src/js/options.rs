@@ -1,9 +1,8 @@
 //! Reading option objects passed from JS into the core's raw option types.
 
-use super::sys::AbortSignal;
+use super::sys::{request_fields, AbortSignal};
 use crate::core::error::Result;
 use crate::core::options::{invalid, Field, RawRequestOptions, RequestOptions, Secret};
-use alloc::string::String;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -14,16 +13,7 @@ pub fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
 }
 
 fn field<T>(obj: &JsValue, key: &str, read: impl FnOnce(&JsValue) -> Option<T>) -> Field<T> {
-    match get(obj, key) {
-        Some(v) if v.is_undefined() || v.is_null() => Field::Missing,
-        Some(v) => read(&v).map_or(Field::WrongType, Field::Value),
-        None => Field::WrongType,
-    }
-}
-
-/// A string option.
-pub fn string(obj: &JsValue, key: &str) -> Field<String> {
-    field(obj, key, JsValue::as_string)
+    get(obj, key).map_or(Field::WrongType, |v| classify(v, read))
 }
 
 /// A number option.
@@ -61,27 +51,39 @@ pub fn object(options: &JsValue, what: &str) -> Result<()> {
 /// Reads and validates the options of `requestToken`.
 pub fn request_options(options: &JsValue) -> Result<(RequestOptions, Transport)> {
     object(options, "options")?;
+    let fields = request_fields(options).map_err(|_| invalid("options", " could not be read"))?;
+    let string = |i| classify(fields.get(i), JsValue::as_string);
     let raw = RawRequestOptions {
-        client_account_id: string(options, "clientAccountId"),
-        key_id: string(options, "keyId"),
-        api_key: match string(options, "apiKey") {
+        client_account_id: string(0),
+        key_id: string(1),
+        api_key: match string(2) {
             Field::Value(s) => Field::Value(Secret::from(s)),
             Field::Missing => Field::Missing,
             Field::WrongType => Field::WrongType,
         },
-        base_url: string(options, "baseUrl"),
-        timeout_ms: number(options, "timeoutMs"),
+        base_url: string(3),
+        timeout_ms: classify(fields.get(4), JsValue::as_f64),
     };
     let parsed = RequestOptions::parse(raw)?;
-    let fetch = function(options, "fetch")?;
-    let signal = match field(options, "signal", |v| {
-        is_abort_signal(v).then(|| v.clone().unchecked_into())
-    }) {
+    let signal = match classify(fields.get(5), |v| is_abort_signal(v).then(|| v.clone().unchecked_into())) {
         Field::Missing => None,
         Field::Value(s) => Some(s),
         Field::WrongType => return Err(invalid("signal", " must be an AbortSignal")),
     };
+    let fetch = match classify(fields.get(6), |v| v.dyn_ref::<Function>().cloned()) {
+        Field::Missing => None,
+        Field::Value(f) => Some(f),
+        Field::WrongType => return Err(invalid("fetch", " must be a function")),
+    };
     Ok((parsed, Transport { fetch, signal }))
+}
+
+fn classify<T>(v: JsValue, read: impl FnOnce(&JsValue) -> Option<T>) -> Field<T> {
+    if v.is_undefined() || v.is_null() {
+        Field::Missing
+    } else {
+        read(&v).map_or(Field::WrongType, Field::Value)
+    }
 }
 
 fn is_abort_signal(v: &JsValue) -> bool {

@@ -4,17 +4,13 @@ use super::http::send;
 use super::options::request_options;
 use crate::core::response::{TokenBody, TOKEN_LIFETIME_MS};
 use alloc::string::String;
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 /// Builds the JS `AccessToken` object.
 pub fn access_token_object(token: &JsValue, created_at: &JsValue, expires_at: f64) -> Object {
-    let obj = Object::new();
-    let _ = Reflect::set(&obj, &"token".into(), token);
-    let _ = Reflect::set(&obj, &"createdAt".into(), created_at);
-    let _ = Reflect::set(&obj, &"expiresAt".into(), &expires_at.into());
-    obj
+    super::sys::access_token(token, created_at, expires_at)
 }
 
 /// Expiry of a token received at `received_at` (our clock, not the server's).

@@ -68,6 +68,21 @@ extern "C" {
 
 }
 
+#[wasm_bindgen(module = "/js/exchange.js")]
+extern "C" {
+    /// One token request (see `js/exchange.js`): resolves to `[status, retryAfter, text]`,
+    /// rejects with `[kind, reason]`.
+    pub fn exchange(fetch: &JsValue, url: &str, body: &str, timeout_ms: f64, signal: &JsValue, max_body: f64) -> Promise;
+
+    /// `[clientAccountId, keyId, apiKey, baseUrl, timeoutMs, signal, fetch]` of an options object.
+    #[wasm_bindgen(js_name = requestFields, catch)]
+    pub fn request_fields(options: &JsValue) -> Result<js_sys::Array, JsValue>;
+
+    /// A new `{ token, createdAt, expiresAt }` object.
+    #[wasm_bindgen(js_name = accessToken)]
+    pub fn access_token(token: &JsValue, created_at: &JsValue, expires_at: f64) -> js_sys::Object;
+}
+
 #[wasm_bindgen(module = "/js/truecaller_error.js")]
 extern "C" {
     /// The `TruecallerError` class of `js/truecaller_error.js`.

@@ -1,0 +1,55 @@
+// The JS side of one token request, kept here so that a call crosses the
+// wasm boundary twice instead of dozens of times (each property name or
+// header passed from Rust would be a string decoded in JS).
+
+// Keep in step with HEADERS in src/core/request.rs (tests/web.rs checks what the server receives).
+const HEADERS = { "content-type": "application/json", accept: "application/json", "x-public-access": "allow" };
+
+// The options of requestToken, in the order src/js/options.rs reads them.
+export function requestFields(o) {
+  return [o.clientAccountId, o.keyId, o.apiKey, o.baseUrl, o.timeoutMs, o.signal, o.fetch];
+}
+
+export function accessToken(token, createdAt, expiresAt) {
+  return { token, createdAt, expiresAt };
+}
+
+// One POST with a timeout and the caller's signal; redirects are not followed and a body
+// over `maxBody` bytes is not read. Resolves to [status, retryAfter, text] (status 0 for an
+// opaque redirect, text null for an oversize body); rejects with [kind, reason] where kind
+// is "timeout", "aborted" or "network".
+export async function exchange(fetchFn, url, body, timeoutMs, signal, maxBody) {
+  if (signal && signal.aborted) throw ["aborted", signal.reason];
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeoutMs)
+      : undefined;
+  const relay = () => controller.abort(signal.reason);
+  if (signal) signal.addEventListener("abort", relay);
+  try {
+    const init = { method: "POST", headers: HEADERS, body, redirect: "manual", signal: controller.signal };
+    const res = await (fetchFn ? fetchFn(url, init) : fetch(url, init));
+    if (res === null || typeof res !== "object" || typeof res.status !== "number") {
+      throw new TypeError("fetch resolved with something that is not a Response");
+    }
+    const headers = res.headers;
+    const header = (name) => (headers && typeof headers.get === "function" ? headers.get(name) : null);
+    const declared = Number(header("content-length"));
+    let text = declared > maxBody ? null : await res.text();
+    // UTF-16 length <= UTF-8 length: longer than maxBody here means too long in bytes too.
+    if (typeof text === "string" && text.length > maxBody) text = null;
+    return [res.type === "opaqueredirect" ? 0 : res.status, header("retry-after"), text];
+  } catch (e) {
+    if (timedOut) throw ["timeout", e];
+    if (signal && signal.aborted) throw ["aborted", signal.reason];
+    throw ["network", e];
+  } finally {
+    clearTimeout(timer);
+    if (signal) signal.removeEventListener("abort", relay);
+  }
+}
