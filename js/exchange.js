@@ -53,3 +53,17 @@ export async function exchange(fetchFn, url, body, timeoutMs, signal, maxBody) {
     if (signal) signal.removeEventListener("abort", relay);
   }
 }
+
+// requestToken's await, done here so the Rust side needs no future: `finish` (Rust) turns
+// the outcome into an AccessToken or throws the TruecallerError.
+export async function requestOnce(fetchFn, url, body, timeoutMs, signal, maxBody, finish, apiKey) {
+  let outcome;
+  let failed = false;
+  try {
+    outcome = await exchange(fetchFn, url, body, timeoutMs, signal, maxBody);
+  } catch (failure) {
+    outcome = failure;
+    failed = true;
+  }
+  return finish(outcome, failed, apiKey, timeoutMs);
+}

@@ -11,31 +11,51 @@ use crate::core::request::{token_body, token_url};
 use crate::core::response::{classify, Received, TokenBody, MAX_BODY_BYTES};
 use crate::core::text::is_whole;
 use alloc::string::String;
-use js_sys::Array;
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// Sends one token request; returns the token body and the local time it arrived.
-pub async fn send(o: &RequestOptions, t: &Transport, now: &dyn Fn() -> f64) -> Result<(TokenBody, f64)> {
-    let secrets = [o.api_key.expose()];
-    let promise = sys::exchange(
+pub async fn send(
+    o: &RequestOptions,
+    t: &Transport,
+    now: &dyn Fn() -> f64,
+) -> Result<(TokenBody, f64)> {
+    let outcome = JsFuture::from(start(o, t)).await;
+    settle(outcome, o.api_key.expose(), o.timeout_ms, now())
+}
+
+/// Starts the exchange of `js/exchange.js` for these options.
+pub fn start(o: &RequestOptions, t: &Transport) -> Promise {
+    sys::exchange(
         t.fetch.as_ref().map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
         &token_url(o),
         &token_body(o),
         o.timeout_ms,
-        t.signal.as_ref().map_or(&JsValue::UNDEFINED, |s| s.as_ref()),
+        t.signal
+            .as_ref()
+            .map_or(&JsValue::UNDEFINED, |s| s.as_ref()),
         MAX_BODY_BYTES as f64,
-    );
-    let outcome = JsFuture::from(promise).await;
-    let received_at = now();
+    )
+}
+
+/// Turns the exchange's outcome (`[status, retryAfter, text]`, or `[kind, reason]` when it
+/// rejected) into a token body or an error; `api_key` is redacted from any text.
+pub fn settle(
+    outcome: Result<JsValue, JsValue>,
+    api_key: &str,
+    timeout_ms: f64,
+    received_at: f64,
+) -> Result<(TokenBody, f64)> {
+    let secrets = [api_key];
     let answer: Array = match outcome {
         Ok(answer) => answer.unchecked_into(),
         Err(failure) => {
             let failure: Array = failure.unchecked_into();
             let reason = describe(&failure.get(1), &secrets);
             return Err(match failure.get(0).as_string().as_deref() {
-                Some("timeout") => Error::Timeout(o.timeout_ms),
+                Some("timeout") => Error::Timeout(timeout_ms),
                 Some("aborted") => Error::Aborted(reason),
                 _ => Error::Network(reason),
             });
@@ -43,10 +63,18 @@ pub async fn send(o: &RequestOptions, t: &Transport, now: &dyn Fn() -> f64) -> R
     };
     let status = match answer.get(0).as_f64() {
         Some(s) if is_whole(s) && (0.0..=999.0).contains(&s) => s as u16,
-        _ => return Err(Error::Network("fetch resolved with an invalid status".into())),
+        _ => {
+            return Err(Error::Network(
+                "fetch resolved with an invalid status".into(),
+            ))
+        }
     };
     let retry_after: Option<String> = answer.get(1).as_string();
     let body: Option<String> = answer.get(2).as_string();
-    let received = Received { status, retry_after: retry_after.as_deref(), body: body.as_deref() };
+    let received = Received {
+        status,
+        retry_after: retry_after.as_deref(),
+        body: body.as_deref(),
+    };
     classify(&received, received_at, &secrets).map(|b| (b, received_at))
 }

@@ -65,7 +65,9 @@ pub fn request_options(options: &JsValue) -> Result<(RequestOptions, Transport)>
         timeout_ms: classify(fields.get(4), JsValue::as_f64),
     };
     let parsed = RequestOptions::parse(raw)?;
-    let signal = match classify(fields.get(5), |v| is_abort_signal(v).then(|| v.clone().unchecked_into())) {
+    let signal = match classify(fields.get(5), |v| {
+        is_abort_signal(v).then(|| v.clone().unchecked_into())
+    }) {
         Field::Missing => None,
         Field::Value(s) => Some(s),
         Field::WrongType => return Err(invalid("signal", " must be an AbortSignal")),

@@ -1,16 +1,19 @@
 //! `requestToken`: one call of the endpoint, no cache, no retry.
 
-use super::http::send;
+use super::http::settle;
 use super::options::request_options;
-use crate::core::response::{TokenBody, TOKEN_LIFETIME_MS};
+use super::sys;
+use crate::core::request::{token_body, token_url};
+use crate::core::response::{TokenBody, MAX_BODY_BYTES, TOKEN_LIFETIME_MS};
 use alloc::string::String;
-use js_sys::{Object, Promise};
+use core::cell::OnceCell;
+use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen::JsCast;
 
 /// Builds the JS `AccessToken` object.
 pub fn access_token_object(token: &JsValue, created_at: &JsValue, expires_at: f64) -> Object {
-    super::sys::access_token(token, created_at, expires_at)
+    sys::access_token(token, created_at, expires_at)
 }
 
 /// Expiry of a token received at `received_at` (our clock, not the server's).
@@ -19,22 +22,63 @@ pub fn expires_at(received_at: f64) -> f64 {
 }
 
 /// Requests one access token: no cache, no retry.
+///
+/// The await happens in JS (`requestOnce` of `js/exchange.js`), which then calls
+/// `finish` once: no Rust future, executor or per-call closure on this path.
 #[wasm_bindgen(js_name = requestToken, unchecked_return_type = "Promise<AccessToken>")]
 pub fn request_token(
     #[wasm_bindgen(unchecked_param_type = "RequestTokenOptions")] options: JsValue,
 ) -> Promise {
-    future_to_promise(async move {
-        let (opts, transport) = request_options(&options)?;
-        let (TokenBody { token, created_at }, received_at) =
-            send(&opts, &transport, &js_sys::Date::now).await?;
-        Ok(access_token_object(&token.into(), &created_at.into(), expires_at(received_at)).into())
+    let (o, t) = match request_options(&options) {
+        Ok(parsed) => parsed,
+        Err(e) => return Promise::reject(&e.into()),
+    };
+    sys::request_once(
+        t.fetch.as_ref().map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
+        &token_url(&o),
+        &token_body(&o),
+        o.timeout_ms,
+        t.signal
+            .as_ref()
+            .map_or(&JsValue::UNDEFINED, |s| s.as_ref()),
+        MAX_BODY_BYTES as f64,
+        finish_fn(),
+        o.api_key.expose(),
+    )
+}
+
+/// The outcome of one `requestOnce` as an `AccessToken`, or the `TruecallerError` to throw.
+fn finish(
+    outcome: JsValue,
+    failed: bool,
+    api_key: JsValue,
+    timeout_ms: f64,
+) -> Result<JsValue, JsValue> {
+    let outcome = if failed { Err(outcome) } else { Ok(outcome) };
+    let api_key = api_key.as_string().unwrap_or_default();
+    let (TokenBody { token, created_at }, received_at) =
+        settle(outcome, &api_key, timeout_ms, js_sys::Date::now())?;
+    Ok(access_token_object(&token.into(), &created_at.into(), expires_at(received_at)).into())
+}
+
+/// `finish` as a JS function, made once and kept for the life of the module.
+fn finish_fn() -> &'static Function {
+    FINISH.0.get_or_init(|| {
+        Closure::<dyn Fn(JsValue, bool, JsValue, f64) -> Result<JsValue, JsValue>>::new(finish)
+            .into_js_value()
+            .unchecked_into()
     })
 }
+
+struct FinishFn(OnceCell<Function>);
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
+unsafe impl Sync for FinishFn {}
+static FINISH: FinishFn = FinishFn(OnceCell::new());
 
 /// The `TruecallerError` class, re-exported by the package entries.
 #[wasm_bindgen(js_name = __truecallerErrorClass, skip_typescript)]
 pub fn truecaller_error_class() -> JsValue {
-    super::sys::ERROR_CLASS.with(JsValue::clone)
+    sys::ERROR_CLASS.with(JsValue::clone)
 }
 
 /// `DEFAULT_BASE_URL`, re-exported by the package entries.

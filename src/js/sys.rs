@@ -72,7 +72,28 @@ extern "C" {
 extern "C" {
     /// One token request (see `js/exchange.js`): resolves to `[status, retryAfter, text]`,
     /// rejects with `[kind, reason]`.
-    pub fn exchange(fetch: &JsValue, url: &str, body: &str, timeout_ms: f64, signal: &JsValue, max_body: f64) -> Promise;
+    pub fn exchange(
+        fetch: &JsValue,
+        url: &str,
+        body: &str,
+        timeout_ms: f64,
+        signal: &JsValue,
+        max_body: f64,
+    ) -> Promise;
+
+    /// `exchange`, then `finish(outcome, failed, apiKey, timeoutMs)`, whose result it resolves with.
+    #[wasm_bindgen(js_name = requestOnce)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn request_once(
+        fetch: &JsValue,
+        url: &str,
+        body: &str,
+        timeout_ms: f64,
+        signal: &JsValue,
+        max_body: f64,
+        finish: &js_sys::Function,
+        api_key: &str,
+    ) -> Promise;
 
     /// `[clientAccountId, keyId, apiKey, baseUrl, timeoutMs, signal, fetch]` of an options object.
     #[wasm_bindgen(js_name = requestFields, catch)]
