@@ -1,6 +1,25 @@
 //! The token cache's decisions: serve, serve and refresh in the background, or wait.
 
 use super::freshness::{freshness, may_refresh_in_background, Freshness};
+use super::retry::MAX_DELAY_MS;
+use super::stored::STORE_READ_TIMEOUT_MS;
+
+/// How long (real time) a mint may run before callers stop waiting for it and start another:
+/// every attempt's timeout, the longest wait between attempts, the store read, and 1 s.
+/// A mint can outlive this only if its fetch ignores the abort signal, or if the runtime
+/// dropped it (a Workers request context that ended); without a timeout it is unbounded.
+pub fn mint_deadline_ms(timeout_ms: f64, max_retries: u32, has_store: bool) -> f64 {
+    if timeout_ms <= 0.0 {
+        return f64::INFINITY;
+    }
+    let attempts = f64::from(max_retries) + 1.0;
+    let store = if has_store {
+        STORE_READ_TIMEOUT_MS
+    } else {
+        0.0
+    };
+    attempts * timeout_ms + f64::from(max_retries) * MAX_DELAY_MS + store + 1_000.0
+}
 
 /// What a `getToken()` call does with the cache as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +107,16 @@ mod tests {
     use crate::core::freshness::{BACKGROUND_RETRY_MS, MUST_WAIT_MS};
 
     const HOUR: f64 = 3_600_000.0;
+
+    #[test]
+    fn mint_deadline() {
+        assert_eq!(
+            mint_deadline_ms(10_000.0, 1, true),
+            2.0 * 10_000.0 + 10_000.0 + 2_000.0 + 1_000.0
+        );
+        assert_eq!(mint_deadline_ms(50.0, 0, false), 50.0 + 1_000.0);
+        assert_eq!(mint_deadline_ms(0.0, 3, false), f64::INFINITY);
+    }
 
     #[test]
     fn empty_cache_waits() {

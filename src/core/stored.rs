@@ -3,6 +3,9 @@
 use super::request::percent_encode_into;
 use alloc::string::String;
 
+/// A store read waits at most this long; a hung store must not hang `getToken()`.
+pub const STORE_READ_TIMEOUT_MS: f64 = 2_000.0;
+
 /// `truecaller-token:v1:<clientAccountId>:<keyId>`.
 pub fn store_key(client_account_id: &str, key_id: &str) -> String {
     let mut key = String::from("truecaller-token:v1:");

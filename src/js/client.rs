@@ -8,7 +8,7 @@ use super::options::{function, number, object, request_options, Transport};
 use super::request_token::{access_token_object, expires_at};
 use super::store::Store;
 use super::sys;
-use crate::core::cache::{Action, CacheClock};
+use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
 use crate::core::client_options::{ClientOptions, RawClientOptions};
 use crate::core::error::{Error, Result};
 use crate::core::options::RequestOptions;
@@ -48,12 +48,21 @@ struct Cached {
 struct State {
     clock: CacheClock,
     cached: Option<Cached>,
-    /// The mint in flight, shared by every waiting caller; it never rejects:
-    /// it resolves with an `AccessToken` or with a `TruecallerError`.
-    in_flight: Option<Promise>,
+    /// The mint in flight, shared by every waiting caller.
+    in_flight: Option<Flight>,
+    /// Numbers the mints, so a late one does not clear a newer one's slot.
+    flights: u32,
     quota: Quota,
     /// After `invalidate()`, a stored copy of this token is not adopted again.
     rejected: Option<JsValue>,
+}
+
+/// A mint: its promise never rejects (it resolves with an `AccessToken` or a
+/// `TruecallerError`); `started` is real time (`Date.now()`).
+struct Flight {
+    promise: Promise,
+    started: f64,
+    id: u32,
 }
 
 #[derive(Clone, Copy)]
@@ -193,16 +202,34 @@ fn bearer(token: &JsValue) -> JsString {
     JsString::from("Bearer ").concat(token)
 }
 
-/// Joins the mint in flight, or starts one.
+/// Joins the mint in flight, or starts one; a mint past its deadline is given up on.
 fn start_mint(inner: &Rc<Inner>, background: bool) -> Promise {
-    if let Some(flight) = &inner.state.borrow().in_flight {
-        return flight.clone();
-    }
+    // Real time, not the injected clock: the deadline is about timers that really run.
+    let now = js_sys::Date::now();
+    let deadline = mint_deadline_ms(
+        inner.request.timeout_ms,
+        inner.options.max_retries,
+        inner.store.is_some(),
+    );
+    let id = {
+        let mut state = inner.state.borrow_mut();
+        if let Some(flight) = state
+            .in_flight
+            .as_ref()
+            .filter(|f| now - f.started < deadline)
+        {
+            return flight.promise.clone();
+        }
+        state.flights = state.flights.wrapping_add(1);
+        state.flights
+    };
     let task = inner.clone();
-    let flight = future_to_promise(async move {
+    let promise = future_to_promise(async move {
         let outcome = task.mint().await;
         let mut state = task.state.borrow_mut();
-        state.in_flight = None;
+        if state.in_flight.as_ref().is_some_and(|f| f.id == id) {
+            state.in_flight = None;
+        }
         match outcome {
             Ok(access) => Ok(access.into()),
             Err(e) => {
@@ -211,8 +238,12 @@ fn start_mint(inner: &Rc<Inner>, background: bool) -> Promise {
             }
         }
     });
-    inner.state.borrow_mut().in_flight = Some(flight.clone());
-    flight
+    inner.state.borrow_mut().in_flight = Some(Flight {
+        promise: promise.clone(),
+        started: now,
+        id,
+    });
+    promise
 }
 
 async fn authorized_fetch(
@@ -257,6 +288,7 @@ impl Inner {
                 clock: CacheClock::new(client.refresh_window_ms),
                 cached: None,
                 in_flight: None,
+                flights: 0,
                 quota: Quota::new(client.quota_limit, client.quota_window_ms),
                 rejected: None,
             }),
@@ -283,6 +315,14 @@ impl Inner {
         let access = access_token_object(&token, created_at, expires_at);
         Object::freeze(&access);
         let mut state = self.state.borrow_mut();
+        // A mint that was given up on may land after a newer one: keep the newer token.
+        if state
+            .clock
+            .expires_at()
+            .is_some_and(|ours| ours > expires_at)
+        {
+            return access;
+        }
         state.clock.adopt(expires_at, js_sys::Math::random());
         state.cached = Some(Cached {
             token_promise: Promise::resolve(&token),

@@ -4,14 +4,11 @@
 use super::options::get;
 use crate::core::error::Result;
 use crate::core::options::{invalid, RequestOptions};
-use crate::core::stored::{is_valid_entry, store_key};
+use crate::core::stored::{is_valid_entry, store_key, STORE_READ_TIMEOUT_MS};
 use js_sys::{Array, Function, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-
-/// A store read waits at most this long; a hung store must not hang `getToken()`.
-const READ_TIMEOUT_MS: f64 = 2_000.0;
 
 /// The user's store and the key of this client's entry.
 #[derive(Debug)]
@@ -66,7 +63,7 @@ impl Store {
     pub async fn read(&self) -> Option<Found> {
         let value = self.get.call1(&self.object, &self.key).ok()?;
         let timeout = Promise::new(&mut |resolve, _| {
-            super::sys::set_timeout(&resolve, READ_TIMEOUT_MS);
+            super::sys::set_timeout(&resolve, STORE_READ_TIMEOUT_MS);
         });
         let value = JsFuture::from(Promise::race(&Array::of2(
             &Promise::resolve(&value),
