@@ -11,7 +11,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.PORT || 8787);
 const UPSTREAM = (process.env.UPSTREAM || "").replace(/\/+$/, "");
-if (UPSTREAM && !/^https:\/\/[^/?#@\s]+$/.test(UPSTREAM)) {
+// https, or plain http to this machine (the same rule as the client's baseUrl; tests use it).
+if (UPSTREAM && !/^(https:\/\/[^/?#@\s]+|http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?)$/.test(UPSTREAM)) {
   console.error("UPSTREAM must be an https:// origin, e.g. https://enterprise-portal-noneu.truecaller.com");
   process.exit(2);
 }
