@@ -5,7 +5,7 @@
 use super::error::to_js;
 use super::http::send;
 use super::options::{function, number, object, request_options, Transport};
-use super::request_token::{access_token_object, expires_at};
+use super::request_token::expires_at;
 use super::store::Store;
 use super::sys;
 use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
@@ -312,7 +312,7 @@ impl Inner {
 
     /// Caches a token and returns its frozen `AccessToken` object.
     fn adopt(&self, token: JsValue, created_at: &JsValue, expires_at: f64) -> Object {
-        let access = access_token_object(&token, created_at, expires_at);
+        let access = sys::access_token(&token, created_at, expires_at);
         Object::freeze(&access);
         let mut state = self.state.borrow_mut();
         // A mint that was given up on may land after a newer one: keep the newer token.

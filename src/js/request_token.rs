@@ -7,14 +7,9 @@ use crate::core::request::{token_body, token_url};
 use crate::core::response::{TokenBody, MAX_BODY_BYTES, TOKEN_LIFETIME_MS};
 use alloc::string::String;
 use core::cell::OnceCell;
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// Builds the JS `AccessToken` object.
-pub fn access_token_object(token: &JsValue, created_at: &JsValue, expires_at: f64) -> Object {
-    sys::access_token(token, created_at, expires_at)
-}
 
 /// Expiry of a token received at `received_at` (our clock, not the server's).
 pub fn expires_at(received_at: f64) -> f64 {
@@ -58,7 +53,7 @@ fn finish(
     let api_key = api_key.as_string().unwrap_or_default();
     let (TokenBody { token, created_at }, received_at) =
         settle(outcome, &api_key, timeout_ms, js_sys::Date::now())?;
-    Ok(access_token_object(&token.into(), &created_at.into(), expires_at(received_at)).into())
+    Ok(sys::access_token(&token.into(), &created_at.into(), expires_at(received_at)).into())
 }
 
 /// `finish` as a JS function, made once and kept for the life of the module.

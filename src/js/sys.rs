@@ -17,9 +17,6 @@ extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(callback: &Function, ms: f64) -> JsValue;
 
-    #[wasm_bindgen(js_name = clearTimeout)]
-    pub fn clear_timeout(handle: &JsValue);
-
     #[derive(Debug, Clone)]
     pub type AbortController;
     #[wasm_bindgen(constructor)]
@@ -29,43 +26,15 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn abort(this: &AbortController);
 
-    /// Any object shaped like an `AbortSignal` (polyfills included).
+    /// Any object shaped like an `AbortSignal` (polyfills included); `js/exchange.js` uses it.
     #[derive(Debug, Clone)]
     pub type AbortSignal;
-    #[wasm_bindgen(method, getter)]
-    pub fn aborted(this: &AbortSignal) -> bool;
-    #[wasm_bindgen(method, getter)]
-    pub fn reason(this: &AbortSignal) -> JsValue;
-    #[wasm_bindgen(method, catch, js_name = addEventListener)]
-    pub fn add_event_listener(
-        this: &AbortSignal,
-        kind: &str,
-        listener: &Function,
-    ) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch, js_name = removeEventListener)]
-    pub fn remove_event_listener(
-        this: &AbortSignal,
-        kind: &str,
-        listener: &Function,
-    ) -> Result<(), JsValue>;
 
-    /// A `Response`, or whatever an injected `fetch` resolved with.
+    /// A `Response`.
     #[derive(Debug)]
     pub type FetchResponse;
-    #[wasm_bindgen(method, getter)]
-    pub fn status(this: &FetchResponse) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = type)]
-    pub fn kind(this: &FetchResponse) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn headers(this: &FetchResponse) -> Headers;
     #[wasm_bindgen(method, catch)]
     pub fn text(this: &FetchResponse) -> Result<Promise, JsValue>;
-
-    #[derive(Debug)]
-    pub type Headers;
-    #[wasm_bindgen(method, catch)]
-    pub fn get(this: &Headers, name: &str) -> Result<Option<String>, JsValue>;
-
 }
 
 #[wasm_bindgen(module = "/js/exchange.js")]
