@@ -372,3 +372,15 @@ async fn invalid_options_send_nothing() {
     }
     assert_eq!(count(SERVER, &id).await, 0.0);
 }
+
+#[wasm_bindgen_test]
+fn debug_output_never_shows_the_api_key() {
+    let (request, transport) =
+        truecaller_token::js::options::request_options(&options(SERVER).into()).unwrap();
+    let rendered = format!("{request:?} {transport:?}");
+    assert!(!rendered.contains(API_KEY), "{rendered}");
+    assert!(
+        rendered.contains(ACCOUNT),
+        "the ids are not secret: {rendered}"
+    );
+}

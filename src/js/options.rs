@@ -31,12 +31,24 @@ pub fn function(obj: &JsValue, key: &str) -> Result<Option<Function>> {
 }
 
 /// The JS-only parts of the options of one request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Transport {
     /// The injected `fetch`, if any.
     pub fetch: Option<Function>,
     /// The caller's cancellation signal, if any.
     pub signal: Option<AbortSignal>,
+    /// The API key as JS passed it, so `requestToken` can hand it back without decoding it again.
+    pub api_key: JsValue,
+}
+
+impl core::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never the API key.
+        f.debug_struct("Transport")
+            .field("fetch", &self.fetch.is_some())
+            .field("signal", &self.signal.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Checks that `options` is an object.
@@ -77,7 +89,14 @@ pub fn request_options(options: &JsValue) -> Result<(RequestOptions, Transport)>
         Field::Value(f) => Some(f),
         Field::WrongType => return Err(invalid("fetch", " must be a function")),
     };
-    Ok((parsed, Transport { fetch, signal }))
+    Ok((
+        parsed,
+        Transport {
+            fetch,
+            signal,
+            api_key: fields.get(2),
+        },
+    ))
 }
 
 fn classify<T>(v: JsValue, read: impl FnOnce(&JsValue) -> Option<T>) -> Field<T> {

@@ -38,7 +38,7 @@ pub fn request_token(
             .map_or(&JsValue::UNDEFINED, |s| s.as_ref()),
         MAX_BODY_BYTES as f64,
         finish_fn(),
-        o.api_key.expose(),
+        &t.api_key,
     )
 }
 

@@ -21,7 +21,6 @@ pub struct Store {
 }
 
 /// A token read back from the store.
-#[derive(Debug)]
 pub struct Found {
     /// The token, as a JS string.
     pub token: JsValue,
@@ -29,6 +28,15 @@ pub struct Found {
     pub created_at: JsValue,
     /// `expiresAt`, epoch ms.
     pub expires_at: f64,
+}
+
+impl core::fmt::Debug for Found {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never the token.
+        f.debug_struct("Found")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 fn method(object: &JsValue, name: &str) -> Option<Function> {

@@ -61,7 +61,7 @@ extern "C" {
         signal: &JsValue,
         max_body: f64,
         finish: &js_sys::Function,
-        api_key: &str,
+        api_key: &JsValue,
     ) -> Promise;
 
     /// `[clientAccountId, keyId, apiKey, baseUrl, timeoutMs, signal, fetch]` of an options object.
