@@ -109,6 +109,16 @@ test("Cloudflare Workers: bundled by wrangler, run by workerd through miniflare"
     const result = JSON.parse(text);
     assert.ok(result.clientCalls, "the worker exercised TokenClient");
     await checkResult(result, "worker");
+    // Three concurrent requests to the isolate: one mint, one token, across request contexts.
+    const shared = await Promise.all(
+      [1, 2, 3].map(async (i) => {
+        const r = await mf.dispatchFetch(`http://worker.test/?base=${encodeURIComponent(base)}&shared=worker-shared&i=${i}`);
+        return [r.status, await r.text()];
+      }),
+    );
+    assert.deepEqual(shared.map(([status]) => status), [200, 200, 200]);
+    assert.equal(new Set(shared.map(([, token]) => token)).size, 1);
+    assert.equal(await requests("worker-shared"), 1);
   } finally {
     await mf.dispose();
   }
