@@ -15,55 +15,53 @@ export function accessToken(token, createdAt, expiresAt) {
 }
 
 // One POST with a timeout and the caller's signal; redirects are not followed and a body
-// over `maxBody` bytes is not read. Resolves to [status, retryAfter, text] (status 0 for an
-// opaque redirect, text null for an oversize body); rejects with [kind, reason] where kind
-// is "timeout", "aborted" or "network".
-export async function exchange(fetchFn, url, body, timeoutMs, signal, maxBody) {
-  if (signal && signal.aborted) throw ["aborted", signal.reason];
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, timeoutMs)
-      : undefined;
-  const relay = () => controller.abort(signal.reason);
-  if (signal) signal.addEventListener("abort", relay);
-  try {
-    const init = { method: "POST", headers: HEADERS, body, redirect: "manual", signal: controller.signal };
-    const res = await (fetchFn ? fetchFn(url, init) : fetch(url, init));
-    if (res === null || typeof res !== "object" || typeof res.status !== "number") {
-      throw new TypeError("fetch resolved with something that is not a Response");
-    }
-    const headers = res.headers;
-    const header = (name) => (headers && typeof headers.get === "function" ? headers.get(name) : null);
-    const declared = Number(header("content-length"));
-    let text = declared > maxBody ? null : await res.text();
-    // UTF-16 length <= UTF-8 length: longer than maxBody here means too long in bytes too.
-    if (typeof text === "string" && text.length > maxBody) text = null;
-    return [res.type === "opaqueredirect" ? 0 : res.status, header("retry-after"), text];
-  } catch (e) {
-    if (timedOut) throw ["timeout", e];
-    if (signal && signal.aborted) throw ["aborted", signal.reason];
-    throw ["network", e];
-  } finally {
-    clearTimeout(timer);
-    if (signal) signal.removeEventListener("abort", relay);
-  }
-}
-
-// requestToken's await, done here so the Rust side needs no future: `finish` (Rust) turns
-// the outcome into an AccessToken or throws the TruecallerError.
-export async function requestOnce(fetchFn, url, body, timeoutMs, signal, maxBody, finish, apiKey) {
+// over `maxBody` bytes is not read. The outcome is [status, retryAfter, text] (status 0 for
+// an opaque redirect, text null for an oversize body), or, when the fetch failed,
+// [kind, reason] with kind "timeout", "aborted" or "network". Without `finish` the promise
+// resolves with the first and rejects with the second; with it (requestToken), it resolves
+// with `finish(outcome, failed, apiKey, timeoutMs)`, so the Rust side needs no future.
+export async function exchange(fetchFn, url, body, timeoutMs, signal, maxBody, finish, apiKey) {
   let outcome;
   let failed = false;
-  try {
-    outcome = await exchange(fetchFn, url, body, timeoutMs, signal, maxBody);
-  } catch (failure) {
-    outcome = failure;
+  if (signal && signal.aborted) {
+    outcome = ["aborted", signal.reason];
     failed = true;
+  } else {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeoutMs)
+        : undefined;
+    const relay = () => controller.abort(signal.reason);
+    if (signal) signal.addEventListener("abort", relay);
+    try {
+      const init = { method: "POST", headers: HEADERS, body, redirect: "manual", signal: controller.signal };
+      const res = await (fetchFn ? fetchFn(url, init) : fetch(url, init));
+      if (res === null || typeof res !== "object" || typeof res.status !== "number") {
+        throw new TypeError("fetch resolved with something that is not a Response");
+      }
+      const headers = res.headers;
+      const header = (name) => (headers && typeof headers.get === "function" ? headers.get(name) : null);
+      const declared = Number(header("content-length"));
+      let text = declared > maxBody ? null : await res.text();
+      // UTF-16 length <= UTF-8 length: longer than maxBody here means too long in bytes too.
+      if (typeof text === "string" && text.length > maxBody) text = null;
+      outcome = [res.type === "opaqueredirect" ? 0 : res.status, header("retry-after"), text];
+    } catch (e) {
+      failed = true;
+      if (timedOut) outcome = ["timeout", e];
+      else if (signal && signal.aborted) outcome = ["aborted", signal.reason];
+      else outcome = ["network", e];
+    } finally {
+      clearTimeout(timer);
+      if (signal) signal.removeEventListener("abort", relay);
+    }
   }
-  return finish(outcome, failed, apiKey, timeoutMs);
+  if (finish) return finish(outcome, failed, apiKey, timeoutMs);
+  if (failed) throw outcome;
+  return outcome;
 }

@@ -11,7 +11,7 @@ use crate::core::request::{token_body, token_url};
 use crate::core::response::{classify, Received, TokenBody, MAX_BODY_BYTES};
 use crate::core::text::is_whole;
 use alloc::string::String;
-use js_sys::{Array, Promise};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -22,21 +22,27 @@ pub async fn send(
     t: &Transport,
     now: &dyn Fn() -> f64,
 ) -> Result<(TokenBody, f64)> {
-    let outcome = JsFuture::from(start(o, t)).await;
+    let outcome = JsFuture::from(start(o, t, None)).await;
     settle(outcome, o.api_key.expose(), o.timeout_ms, now())
 }
 
-/// Starts the exchange of `js/exchange.js` for these options.
-pub fn start(o: &RequestOptions, t: &Transport) -> Promise {
+/// Starts the `exchange` of `js/exchange.js` for these options; with `finish`, the promise
+/// resolves with what `finish(outcome, failed, apiKey, timeoutMs)` returns.
+pub fn start(o: &RequestOptions, t: &Transport, finish: Option<&Function>) -> Promise {
+    let undefined = JsValue::UNDEFINED;
     sys::exchange(
-        t.fetch.as_ref().map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
+        t.fetch.as_ref().map_or(&undefined, |f| f.as_ref()),
         &token_url(o),
         &token_body(o),
         o.timeout_ms,
-        t.signal
-            .as_ref()
-            .map_or(&JsValue::UNDEFINED, |s| s.as_ref()),
+        t.signal.as_ref().map_or(&undefined, |s| s.as_ref()),
         MAX_BODY_BYTES as f64,
+        finish.map_or(&undefined, |f| f.as_ref()),
+        if finish.is_some() {
+            &t.api_key
+        } else {
+            &undefined
+        },
     )
 }
 

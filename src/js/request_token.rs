@@ -1,10 +1,9 @@
 //! `requestToken`: one call of the endpoint, no cache, no retry.
 
-use super::http::settle;
+use super::http::{settle, start};
 use super::options::request_options;
 use super::sys;
-use crate::core::request::{token_body, token_url};
-use crate::core::response::{TokenBody, MAX_BODY_BYTES, TOKEN_LIFETIME_MS};
+use crate::core::response::{TokenBody, TOKEN_LIFETIME_MS};
 use alloc::string::String;
 use core::cell::OnceCell;
 use js_sys::{Function, Promise};
@@ -18,7 +17,7 @@ pub fn expires_at(received_at: f64) -> f64 {
 
 /// Requests one access token: no cache, no retry.
 ///
-/// The await happens in JS (`requestOnce` of `js/exchange.js`), which then calls
+/// The await happens in JS (`exchange` of `js/exchange.js`), which then calls
 /// `finish` once: no Rust future, executor or per-call closure on this path.
 #[wasm_bindgen(js_name = requestToken, unchecked_return_type = "Promise<AccessToken>")]
 pub fn request_token(
@@ -28,21 +27,10 @@ pub fn request_token(
         Ok(parsed) => parsed,
         Err(e) => return Promise::reject(&e.into()),
     };
-    sys::request_once(
-        t.fetch.as_ref().map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
-        &token_url(&o),
-        &token_body(&o),
-        o.timeout_ms,
-        t.signal
-            .as_ref()
-            .map_or(&JsValue::UNDEFINED, |s| s.as_ref()),
-        MAX_BODY_BYTES as f64,
-        finish_fn(),
-        &t.api_key,
-    )
+    start(&o, &t, Some(finish_fn()))
 }
 
-/// The outcome of one `requestOnce` as an `AccessToken`, or the `TruecallerError` to throw.
+/// The outcome of one `exchange` as an `AccessToken`, or the `TruecallerError` to throw.
 fn finish(
     outcome: JsValue,
     failed: bool,

@@ -40,7 +40,8 @@ extern "C" {
 #[wasm_bindgen(module = "/js/exchange.js")]
 extern "C" {
     /// One token request (see `js/exchange.js`): resolves to `[status, retryAfter, text]`,
-    /// rejects with `[kind, reason]`.
+    /// rejects with `[kind, reason]`; or, given `finish`, resolves with what `finish` returns.
+    #[allow(clippy::too_many_arguments)]
     pub fn exchange(
         fetch: &JsValue,
         url: &str,
@@ -48,19 +49,7 @@ extern "C" {
         timeout_ms: f64,
         signal: &JsValue,
         max_body: f64,
-    ) -> Promise;
-
-    /// `exchange`, then `finish(outcome, failed, apiKey, timeoutMs)`, whose result it resolves with.
-    #[wasm_bindgen(js_name = requestOnce)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn request_once(
-        fetch: &JsValue,
-        url: &str,
-        body: &str,
-        timeout_ms: f64,
-        signal: &JsValue,
-        max_body: f64,
-        finish: &js_sys::Function,
+        finish: &JsValue,
         api_key: &JsValue,
     ) -> Promise;
 
