@@ -3,7 +3,7 @@
 //! promises, timers and the optional shared store.
 
 use super::error::to_js;
-use super::http::send;
+use super::http::{send, Prepared};
 use super::options::{function, number, object, request_options, Transport};
 use super::request_token::expires_at;
 use super::store::Store;
@@ -11,7 +11,6 @@ use super::sys;
 use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
 use crate::core::client_options::{ClientOptions, RawClientOptions};
 use crate::core::error::{Error, Result};
-use crate::core::options::RequestOptions;
 use crate::core::quota::Quota;
 use crate::core::retry::retry_delay;
 use alloc::rc::Rc;
@@ -29,7 +28,7 @@ pub struct TokenClient {
 }
 
 struct Inner {
-    request: RequestOptions,
+    request: Prepared,
     transport: Transport,
     options: ClientOptions,
     now: Option<Function>,
@@ -75,9 +74,12 @@ enum Want {
 impl fmt::Debug for TokenClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenClient")
-            .field("client_account_id", &self.inner.request.client_account_id)
-            .field("key_id", &self.inner.request.key_id)
-            .field("base_url", &self.inner.request.base_url)
+            .field(
+                "client_account_id",
+                &self.inner.request.options.client_account_id,
+            )
+            .field("key_id", &self.inner.request.options.key_id)
+            .field("base_url", &self.inner.request.options.base_url)
             .finish_non_exhaustive()
     }
 }
@@ -207,7 +209,7 @@ fn start_mint(inner: &Rc<Inner>, background: bool) -> Promise {
     // Real time, not the injected clock: the deadline is about timers that really run.
     let now = js_sys::Date::now();
     let deadline = mint_deadline_ms(
-        inner.request.timeout_ms,
+        inner.request.options.timeout_ms,
         inner.options.max_retries,
         inner.store.is_some(),
     );
@@ -292,7 +294,7 @@ impl Inner {
                 quota: Quota::new(client.quota_limit, client.quota_window_ms),
                 rejected: None,
             }),
-            request,
+            request: Prepared::new(request),
             transport,
             options: client,
             now,
@@ -369,13 +371,9 @@ impl Inner {
                 return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
             }
             match send(&self.request, &self.transport, &|| self.now()).await {
-                Ok((body, received_at)) => {
-                    let expires = expires_at(received_at);
-                    let access = self.adopt(
-                        JsValue::from_str(&body.token),
-                        &JsValue::from_str(&body.created_at),
-                        expires,
-                    );
+                Ok(got) => {
+                    let expires = expires_at(got.received_at);
+                    let access = self.adopt(got.token, &got.created_at, expires);
                     if let Some(store) = &self.store {
                         store.write(&access, expires - self.now());
                     }

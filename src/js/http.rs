@@ -9,32 +9,78 @@ use crate::core::error::{Error, Result};
 use crate::core::options::RequestOptions;
 use crate::core::request::{token_body, token_url};
 use crate::core::response::{classify, Received, TokenBody, MAX_BODY_BYTES};
-use crate::core::text::is_whole;
+use crate::core::text::{find, is_whole};
 use alloc::string::String;
-use js_sys::{Array, Function, Promise};
+use js_sys::{Array, Function, JsString, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// Sends one token request; returns the token body and the local time it arrived.
-pub async fn send(
-    o: &RequestOptions,
-    t: &Transport,
-    now: &dyn Fn() -> f64,
-) -> Result<(TokenBody, f64)> {
-    let outcome = JsFuture::from(start(o, t, None)).await;
-    settle(outcome, o.api_key.expose(), o.timeout_ms, now())
+/// A token, as JS strings, and the local time it arrived.
+pub struct Token {
+    /// The bearer token.
+    pub token: JsValue,
+    /// The server's `created_at`.
+    pub created_at: JsValue,
+    /// Local receive time, epoch ms.
+    pub received_at: f64,
+}
+
+impl core::fmt::Debug for Token {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never the token.
+        f.debug_struct("Token")
+            .field("received_at", &self.received_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A validated request, with its URL and body already JS strings (a client sends the
+/// same ones every time; `requestToken` keeps the last one).
+pub struct Prepared {
+    /// The validated options.
+    pub options: RequestOptions,
+    /// `token_url` as a JS string.
+    pub url: JsValue,
+    /// `token_body` as a JS string; holds the API key, so never printed.
+    body: JsValue,
+}
+
+impl core::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The body holds the API key: never printed.
+        f.debug_struct("Prepared")
+            .field("options", &self.options)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prepared {
+    /// Builds the URL and body once.
+    pub fn new(options: RequestOptions) -> Self {
+        let url = JsValue::from_str(&token_url(&options));
+        let body = JsValue::from_str(&token_body(&options));
+        Prepared { options, url, body }
+    }
+}
+
+/// Sends one token request; returns the token and the local time it arrived.
+pub async fn send(p: &Prepared, t: &Transport, now: &dyn Fn() -> f64) -> Result<Token> {
+    let outcome = JsFuture::from(start(p, t, None)).await;
+    let key = || String::from(p.options.api_key.expose());
+    settle(outcome, &key, p.options.timeout_ms, now())
 }
 
 /// Starts the `exchange` of `js/exchange.js` for these options; with `finish`, the promise
 /// resolves with what `finish(outcome, failed, apiKey, timeoutMs)` returns.
-pub fn start(o: &RequestOptions, t: &Transport, finish: Option<&Function>) -> Promise {
+pub fn start(p: &Prepared, t: &Transport, finish: Option<&Function>) -> Promise {
     let undefined = JsValue::UNDEFINED;
     sys::exchange(
         t.fetch.as_ref().map_or(&undefined, |f| f.as_ref()),
-        &token_url(o),
-        &token_body(o),
-        o.timeout_ms,
+        &p.url,
+        &p.body,
+        p.options.timeout_ms,
         t.signal.as_ref().map_or(&undefined, |s| s.as_ref()),
         MAX_BODY_BYTES as f64,
         finish.map_or(&undefined, |f| f.as_ref()),
@@ -50,16 +96,15 @@ pub fn start(o: &RequestOptions, t: &Transport, finish: Option<&Function>) -> Pr
 /// rejected) into a token body or an error; `api_key` is redacted from any text.
 pub fn settle(
     outcome: Result<JsValue, JsValue>,
-    api_key: &str,
+    api_key: &dyn Fn() -> String,
     timeout_ms: f64,
     received_at: f64,
-) -> Result<(TokenBody, f64)> {
-    let secrets = [api_key];
+) -> Result<Token> {
     let answer: Array = match outcome {
         Ok(answer) => answer.unchecked_into(),
         Err(failure) => {
             let failure: Array = failure.unchecked_into();
-            let reason = describe(&failure.get(1), &secrets);
+            let reason = describe(&failure.get(1), &[&api_key()]);
             return Err(match failure.get(0).as_string().as_deref() {
                 Some("timeout") => Error::Timeout(timeout_ms),
                 Some("aborted") => Error::Aborted(reason),
@@ -76,11 +121,38 @@ pub fn settle(
         }
     };
     let retry_after: Option<String> = answer.get(1).as_string();
-    let body: Option<String> = answer.get(2).as_string();
+    let text = answer.get(2);
+    let body: Option<String> = text.as_string();
     let received = Received {
         status,
         retry_after: retry_after.as_deref(),
         body: body.as_deref(),
     };
-    classify(&received, received_at, &secrets).map(|b| (b, received_at))
+    // The key is only needed to redact upstream error text; a 2xx skips reading it.
+    let key = if (200..300).contains(&status) {
+        String::new()
+    } else {
+        api_key()
+    };
+    let TokenBody { token, created_at } = classify(&received, received_at, &[&key])?;
+    let body = body.as_deref().unwrap_or_default();
+    Ok(Token {
+        token: js_substring(&text, body, &token),
+        created_at: js_substring(&text, body, &created_at),
+        received_at,
+    })
+}
+
+/// `value` as a JS string: sliced out of the JS `text` it was parsed from when it appears
+/// there verbatim and the body is ASCII (byte offsets are then UTF-16 offsets), which
+/// spares decoding it again; copied from Rust otherwise.
+fn js_substring(text: &JsValue, body: &str, value: &str) -> JsValue {
+    match (
+        body.is_ascii(),
+        find(body, value),
+        text.dyn_ref::<JsString>(),
+    ) {
+        (true, Some(at), Some(text)) => text.slice(at as u32, (at + value.len()) as u32).into(),
+        _ => JsValue::from_str(value),
+    }
 }

@@ -3,7 +3,7 @@
 use super::sys::{request_fields, AbortSignal};
 use crate::core::error::Result;
 use crate::core::options::{invalid, Field, RawRequestOptions, RequestOptions, Secret};
-use js_sys::{Function, Reflect};
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -62,10 +62,23 @@ pub fn object(options: &JsValue, what: &str) -> Result<()> {
 
 /// Reads and validates the options of `requestToken`.
 pub fn request_options(options: &JsValue) -> Result<(RequestOptions, Transport)> {
+    let fields = read_fields(options)?;
+    Ok((validate_fields(&fields)?, transport(&fields)?))
+}
+
+/// `[clientAccountId, keyId, apiKey, baseUrl, timeoutMs, signal, fetch]` of an options object.
+pub fn read_fields(options: &JsValue) -> Result<Array> {
     object(options, "options")?;
-    let fields = request_fields(options).map_err(|_| invalid("options", " could not be read"))?;
+    request_fields(options).map_err(|_| invalid("options", " could not be read"))
+}
+
+/// How many of the fields `validate_fields` reads (the rest go to `transport`).
+pub const VALIDATED_FIELDS: u32 = 5;
+
+/// Validates the ids, API key, base URL and timeout among the fields.
+pub fn validate_fields(fields: &Array) -> Result<RequestOptions> {
     let string = |i| classify(fields.get(i), JsValue::as_string);
-    let raw = RawRequestOptions {
+    RequestOptions::parse(RawRequestOptions {
         client_account_id: string(0),
         key_id: string(1),
         api_key: match string(2) {
@@ -75,8 +88,11 @@ pub fn request_options(options: &JsValue) -> Result<(RequestOptions, Transport)>
         },
         base_url: string(3),
         timeout_ms: classify(fields.get(4), JsValue::as_f64),
-    };
-    let parsed = RequestOptions::parse(raw)?;
+    })
+}
+
+/// The signal, the injected fetch and the API key (as JS gave it) among the fields.
+pub fn transport(fields: &Array) -> Result<Transport> {
     let signal = match classify(fields.get(5), |v| {
         is_abort_signal(v).then(|| v.clone().unchecked_into())
     }) {
@@ -89,14 +105,11 @@ pub fn request_options(options: &JsValue) -> Result<(RequestOptions, Transport)>
         Field::Value(f) => Some(f),
         Field::WrongType => return Err(invalid("fetch", " must be a function")),
     };
-    Ok((
-        parsed,
-        Transport {
-            fetch,
-            signal,
-            api_key: fields.get(2),
-        },
-    ))
+    Ok(Transport {
+        fetch,
+        signal,
+        api_key: fields.get(2),
+    })
 }
 
 fn classify<T>(v: JsValue, read: impl FnOnce(&JsValue) -> Option<T>) -> Field<T> {

@@ -1,12 +1,14 @@
 //! `requestToken`: one call of the endpoint, no cache, no retry.
 
-use super::http::{settle, start};
-use super::options::request_options;
+use super::http::{settle, start, Prepared};
+use super::options::{read_fields, transport, validate_fields, VALIDATED_FIELDS};
 use super::sys;
-use crate::core::response::{TokenBody, TOKEN_LIFETIME_MS};
+use crate::core::error::Error;
+use crate::core::response::TOKEN_LIFETIME_MS;
+use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::OnceCell;
-use js_sys::{Function, Promise};
+use core::cell::{OnceCell, RefCell};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -23,12 +25,40 @@ pub fn expires_at(received_at: f64) -> f64 {
 pub fn request_token(
     #[wasm_bindgen(unchecked_param_type = "RequestTokenOptions")] options: JsValue,
 ) -> Promise {
-    let (o, t) = match request_options(&options) {
-        Ok(parsed) => parsed,
-        Err(e) => return Promise::reject(&e.into()),
-    };
-    start(&o, &t, Some(finish_fn()))
+    match prepare(&options) {
+        Ok(promise) => promise,
+        Err(e) => Promise::reject(&e.into()),
+    }
 }
+
+fn prepare(options: &JsValue) -> Result<Promise, Error> {
+    let fields = read_fields(options)?;
+    let transport = transport(&fields)?;
+    // Calls with the same ids, key, base URL and timeout as the last valid one (JS `===` on
+    // what was passed) reuse its validation and its URL and body strings.
+    let reused = LAST.0.borrow().as_ref().and_then(|(inputs, prepared)| {
+        (0..VALIDATED_FIELDS)
+            .all(|i| fields.get(i) == inputs.get(i))
+            .then(|| prepared.clone())
+    });
+    let prepared = match reused {
+        Some(prepared) => prepared,
+        None => {
+            let prepared = Rc::new(Prepared::new(validate_fields(&fields)?));
+            *LAST.0.borrow_mut() = Some((fields, prepared.clone()));
+            prepared
+        }
+    };
+    // No borrow is held here: an injected fetch may call back into this module.
+    Ok(start(&prepared, &transport, Some(finish_fn())))
+}
+
+/// The last valid request's inputs and its prepared form. It holds what the caller passed
+/// (the API key among it) until a call with other options replaces it; no token.
+struct Last(RefCell<Option<(Array, Rc<Prepared>)>>);
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
+unsafe impl Sync for Last {}
+static LAST: Last = Last(RefCell::new(None));
 
 /// The outcome of one `exchange` as an `AccessToken`, or the `TruecallerError` to throw.
 fn finish(
@@ -38,10 +68,9 @@ fn finish(
     timeout_ms: f64,
 ) -> Result<JsValue, JsValue> {
     let outcome = if failed { Err(outcome) } else { Ok(outcome) };
-    let api_key = api_key.as_string().unwrap_or_default();
-    let (TokenBody { token, created_at }, received_at) =
-        settle(outcome, &api_key, timeout_ms, js_sys::Date::now())?;
-    Ok(sys::access_token(&token.into(), &created_at.into(), expires_at(received_at)).into())
+    let key = || api_key.as_string().unwrap_or_default();
+    let got = settle(outcome, &key, timeout_ms, js_sys::Date::now())?;
+    Ok(sys::access_token(&got.token, &got.created_at, expires_at(got.received_at)).into())
 }
 
 /// `finish` as a JS function, made once and kept for the life of the module.

@@ -44,8 +44,8 @@ extern "C" {
     #[allow(clippy::too_many_arguments)]
     pub fn exchange(
         fetch: &JsValue,
-        url: &str,
-        body: &str,
+        url: &JsValue,
+        body: &JsValue,
         timeout_ms: f64,
         signal: &JsValue,
         max_body: f64,

@@ -157,3 +157,30 @@ test("nothing reachable from JS panics: hostile inputs give invalid_options", as
   const t = await requestToken({ ...DEMO_CREDENTIALS, baseUrl: base });
   assert.match(t.token, /^tc_/);
 });
+
+test("repeated calls reuse the last validation, yet every option change is honoured", async () => {
+  const ok = { ...DEMO_CREDENTIALS, baseUrl: base };
+  const a = await requestToken(ok);
+  const b = await requestToken({ ...ok });
+  assert.notEqual(a.token, b.token, "each call is a request of its own");
+  const wrongKey = await rejection(requestToken({ ...ok, apiKey: "bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee" }));
+  assert.equal(wrongKey.code, "unauthorized");
+  const badBase = await rejection(requestToken({ ...ok, baseUrl: "http://example.com" }));
+  assert.equal(badBase.code, "invalid_options");
+  const badTimeout = await rejection(requestToken({ ...ok, timeoutMs: -5 }));
+  assert.equal(badTimeout.code, "invalid_options");
+  const elsewhere = await rejection(requestToken({ ...ok, baseUrl: base + "/s/400" }));
+  assert.equal(elsewhere.code, "bad_request");
+  assert.match((await requestToken(ok)).token, /^tc_/);
+});
+
+test("an injected fetch may call requestToken again (re-entrancy does not break the module)", async () => {
+  let inner;
+  const reentrant = (url, init) => {
+    inner = requestToken({ ...DEMO_CREDENTIALS, baseUrl: base });
+    return fetch(url, init);
+  };
+  const outer = await requestToken({ ...DEMO_CREDENTIALS, baseUrl: base, fetch: reentrant });
+  assert.match(outer.token, /^tc_/);
+  assert.match((await inner).token, /^tc_/);
+});
