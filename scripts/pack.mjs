@@ -24,6 +24,9 @@ run("wasm-bindgen", ["--target", "web", "--out-dir", bindgen, "--out-name", "tru
 // The features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
 run(bin("wasm-opt"), [
   "-Oz",
+  "--converge",
+  "--strip-producers",
+  "--strip-target-features",
   "--enable-bulk-memory",
   "--enable-bulk-memory-opt",
   "--enable-nontrapping-float-to-int",
