@@ -2,6 +2,7 @@
 //! return values or promises; any failure of it falls back to memory.
 
 use super::options::get;
+use super::sys;
 use crate::core::error::Result;
 use crate::core::options::{invalid, RequestOptions};
 use crate::core::stored::{is_valid_entry, store_key, STORE_READ_TIMEOUT_MS};
@@ -70,15 +71,15 @@ impl Store {
     /// The stored token, if the store answers in time with a well-formed entry.
     pub async fn read(&self) -> Option<Found> {
         let value = self.get.call1(&self.object, &self.key).ok()?;
+        let mut timer = JsValue::UNDEFINED;
         let timeout = Promise::new(&mut |resolve, _| {
-            super::sys::set_timeout(&resolve, STORE_READ_TIMEOUT_MS);
+            timer = sys::set_timeout(&resolve, STORE_READ_TIMEOUT_MS);
         });
-        let value = JsFuture::from(Promise::race(&Array::of2(
-            &Promise::resolve(&value),
-            &timeout,
-        )))
-        .await
-        .ok()?;
+        let raced = Promise::race(&Array::of2(&Promise::resolve(&value), &timeout));
+        let value = JsFuture::from(raced).await;
+        // A pending timer would keep a Node process alive for its 2 s.
+        sys::clear_timeout(&timer);
+        let value = value.ok()?;
         let entry = JSON::parse(&value.as_string()?).ok()?;
         let field = |k: &str| Reflect::get(&entry, &k.into()).ok();
         let token = field("token")?;

@@ -17,6 +17,9 @@ extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(callback: &Function, ms: f64) -> JsValue;
 
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(handle: &JsValue);
+
     #[derive(Debug, Clone)]
     pub type AbortController;
     #[wasm_bindgen(constructor)]

@@ -287,6 +287,26 @@ test("store: async stores work; throwing, rejecting and garbage stores fall back
   }
 });
 
+test("a process that used a store is not kept alive by the store read's 2 s guard", async () => {
+  const script = `
+    import { TokenClient } from ${JSON.stringify(new URL("../../build/pkg/node.mjs", import.meta.url).href)};
+    const map = new Map();
+    const c = new TokenClient({ ...${JSON.stringify(DEMO_CREDENTIALS)}, baseUrl: ${JSON.stringify(base)},
+      store: { get: (k) => map.get(k), set: (k, v) => map.set(k, v) } });
+    await c.getToken();
+    process.stdout.write("done");`;
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  let doneAt = 0;
+  child.stdout.on("data", () => (doneAt ||= Date.now()));
+  const code = await new Promise((r) => child.on("exit", r));
+  assert.equal(code, 0);
+  assert.equal(out, "done");
+  assert.ok(Date.now() - doneAt < 1500, "the process exits once its work is done, not 2 s later");
+});
+
 test("24 simulated hours, a caller every second: at most 25 mints, never an expired token", async (t) => {
   const key = id("day");
   const clock = fakeClock();
