@@ -139,14 +139,17 @@ impl TokenClient {
 
     /// Forgets the cached token (and its stored copy); the next call mints a new one.
     pub fn invalidate(&self) {
-        let mut state = self.inner.state.borrow_mut();
-        if let Some(cached) = state.cached.take() {
-            state.rejected = Some(cached.token);
-            if let Some(store) = &self.inner.store {
-                store.delete();
-            }
+        let token = self
+            .inner
+            .state
+            .borrow()
+            .cached
+            .as_ref()
+            .map(|c| c.token.clone());
+        match token {
+            Some(token) => self.inner.invalidate_if_current(&token),
+            None => self.inner.state.borrow_mut().clock.invalidate(),
         }
-        state.clock.invalidate();
     }
 
     /// The local quota window: `limit`, `windowMs`, `used`, `remaining`, `resetAt`.
@@ -228,6 +231,8 @@ fn start_mint(inner: &Rc<Inner>, background: bool) -> Promise {
     let task = inner.clone();
     let promise = future_to_promise(async move {
         let outcome = task.mint().await;
+        // The clock may be user code: read it before borrowing the state.
+        let now = task.now();
         let mut state = task.state.borrow_mut();
         if state.in_flight.as_ref().is_some_and(|f| f.id == id) {
             state.in_flight = None;
@@ -235,7 +240,7 @@ fn start_mint(inner: &Rc<Inner>, background: bool) -> Promise {
         match outcome {
             Ok(access) => Ok(access.into()),
             Err(e) => {
-                state.clock.failed(task.now(), background);
+                state.clock.failed(now, background);
                 Ok(to_js(&e))
             }
         }
@@ -336,14 +341,18 @@ impl Inner {
     }
 
     fn invalidate_if_current(&self, token: &JsValue) {
-        let mut state = self.state.borrow_mut();
-        if state.cached.as_ref().is_some_and(|c| &c.token == token) {
+        {
+            let mut state = self.state.borrow_mut();
+            if !state.cached.as_ref().is_some_and(|c| &c.token == token) {
+                return;
+            }
             state.cached = None;
             state.rejected = Some(token.clone());
             state.clock.invalidate();
-            if let Some(store) = &self.store {
-                store.delete();
-            }
+        }
+        // The store is user code, which may call back into this client: no borrow held.
+        if let Some(store) = &self.store {
+            store.delete();
         }
     }
 
@@ -367,7 +376,8 @@ impl Inner {
         let mut retry = 0;
         let mut last: Option<Error> = None;
         loop {
-            if let Err(wait) = self.state.borrow_mut().quota.acquire(self.now()) {
+            let now = self.now();
+            if let Err(wait) = self.state.borrow_mut().quota.acquire(now) {
                 return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
             }
             match send(&self.request, &self.transport, &|| self.now()).await {

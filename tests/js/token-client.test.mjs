@@ -307,6 +307,37 @@ test("a process that used a store is not kept alive by the store read's 2 s guar
   assert.ok(Date.now() - doneAt < 1500, "the process exits once its work is done, not 2 s later");
 });
 
+test("callbacks (clock, store) may call back into the client without breaking it", async () => {
+  const key = id("reenter");
+  let c;
+  const map = new Map();
+  const seen = [];
+  c = client(`/t/${key}`, {
+    now: () => {
+      seen.push(c ? c.quota().used : -1);
+      return Date.now();
+    },
+    store: {
+      get: (k) => {
+        c.getToken().catch(() => {});
+        return map.get(k);
+      },
+      set: (k, v) => void map.set(k, v),
+      delete: (k) => {
+        c.invalidate();
+        map.delete(k);
+      },
+    },
+  });
+  const t1 = await c.getToken();
+  assert.match(t1, /^tc_/);
+  c.invalidate();
+  const t2 = await c.getToken();
+  assert.match(t2, /^tc_/);
+  assert.notEqual(t1, t2);
+  assert.ok(seen.length > 0, "the clock was used");
+});
+
 test("24 simulated hours, a caller every second: at most 25 mints, never an expired token", async (t) => {
   const key = id("day");
   const clock = fakeClock();
