@@ -4,7 +4,7 @@
 
 use super::error::to_js;
 use super::http::{send, Prepared};
-use super::options::{function, number, object, request_options, Transport};
+use super::options::{function, number, request_options, Transport};
 use super::request_token::expires_at;
 use super::store::Store;
 use super::sys;
@@ -280,7 +280,6 @@ impl Cached {
 
 impl Inner {
     fn new(options: &JsValue) -> Result<Inner> {
-        object(options, "options")?;
         let (request, transport) = request_options(options)?;
         let client = ClientOptions::parse(RawClientOptions {
             refresh_window_ms: number(options, "refreshWindowMs"),
