@@ -161,6 +161,45 @@ test("retries: 429 with Retry-After is honoured", async () => {
   assert.equal(await requests(key), 2);
 });
 
+test("retries stop at the quota: the last upstream error comes back, nothing more is sent", async () => {
+  const key = id("quota-retry");
+  const c = client(`/q/${key}/500`, { maxRetries: 3, quotaLimit: 1 });
+  const e = await rejection(c.getToken());
+  assert.equal(e.code, "server_error");
+  assert.equal(await requests(key), 1);
+  assert.equal((await rejection(c.getToken())).code, "quota_exhausted");
+  assert.equal(await requests(key), 1);
+});
+
+test("a failed background refresh keeps the old token and is not retried for 30 s", async () => {
+  const key = id("bgfail");
+  const clock = fakeClock();
+  // 1st request mints; the next two fail; the 4th mints again.
+  // A 10-minute window: the refresh starts within its first half, so 299 s before expiry is
+  // inside it for any spread, and the 30 s back-off ends long before the must-wait margin.
+  const c = client(`/q/${key}/200,500,500,200`, { now: clock.now, maxRetries: 0, refreshWindowMs: 600_000 });
+  const first = await c.getAccessToken();
+  clock.t = first.expiresAt - 299_000;
+  assert.equal(await c.getToken(), first.token);
+  await until(async () => (await requests(key)) === 2, "the background refresh");
+  await sleep(20);
+  for (let i = 0; i < 29; i++) {
+    clock.t += 1000;
+    assert.equal(await c.getToken(), first.token, "the old token is still served");
+  }
+  await sleep(20);
+  assert.equal(await requests(key), 2, "no new attempt within 30 s");
+  clock.t += 1000;
+  assert.equal(await c.getToken(), first.token);
+  await until(async () => (await requests(key)) === 3, "the second background attempt");
+  await sleep(50); // let that attempt's failure land
+  // Now within 30 s of expiry: callers wait, and the 4th request mints.
+  clock.t = first.expiresAt - 10_000;
+  const next = await c.getToken();
+  assert.notEqual(next, first.token);
+  assert.equal(await requests(key), 4);
+});
+
 test("a failed mint does not poison the next call", async () => {
   const key = id("poison");
   const c = client(`/q/${key}/400,200`);
@@ -215,6 +254,17 @@ test("fetch(): Authorization header; a 401 re-mints once and replays the same bo
   } finally {
     api.close();
   }
+});
+
+test("fetch(): a token failure rejects with TruecallerError; the API call's own failure passes through", async () => {
+  const failing = client("/s/401");
+  const e = await rejection(failing.fetch("http://127.0.0.1:9/v1"));
+  assert.equal(e.code, "unauthorized");
+  const closed = await startTokenServer({ port: 0 });
+  const closedOrigin = originOf(closed);
+  await closed.closeAll();
+  const c = client(`/t/${id("passthrough")}`);
+  await assert.rejects(c.fetch(`${closedOrigin}/v1`), (err) => err instanceof TypeError && !(err instanceof TruecallerError));
 });
 
 function mapStore(map = new Map()) {
