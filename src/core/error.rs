@@ -236,7 +236,7 @@ pub(crate) fn push_uint(m: &mut String, mut n: u64) {
             break;
         }
     }
-    for &b in &buf[i..] {
+    for &b in buf.get(i..).unwrap_or_default() {
         m.push(b as char);
     }
 }

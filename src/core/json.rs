@@ -166,7 +166,11 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<Option<String>, NotObject> {
-        if self.b[self.i..].starts_with(word) {
+        if self
+            .b
+            .get(self.i..)
+            .is_some_and(|rest| rest.starts_with(word))
+        {
             self.i += word.len();
             Ok(None)
         } else {

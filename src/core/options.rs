@@ -188,13 +188,15 @@ pub fn is_uuid(s: &str) -> bool {
 /// Checks a base URL (https, or http to a loopback host) and trims trailing slashes.
 pub fn normalize_base_url(s: &str) -> Result<String> {
     let bad = |what: &str| invalid("baseUrl", what);
-    let lower = s.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-    let (https, rest) = if lower.starts_with("https://") {
-        (true, &s[8..])
-    } else if lower.starts_with("http://") {
-        (false, &s[7..])
-    } else {
-        return Err(bad(" must be an absolute https:// URL"));
+    let scheme = |prefix: &str| {
+        s.get(..prefix.len())
+            .filter(|p| p.eq_ignore_ascii_case(prefix))
+            .and_then(|_| s.get(prefix.len()..))
+    };
+    let (https, rest) = match (scheme("https://"), scheme("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        _ => return Err(bad(" must be an absolute https:// URL")),
     };
     if s.bytes().any(|c| c <= b' ' || c == b'\\' || c >= 0x7f) {
         return Err(bad(
@@ -204,17 +206,30 @@ pub fn normalize_base_url(s: &str) -> Result<String> {
     if s.contains(['?', '#']) {
         return Err(bad(" must not have a query or fragment"));
     }
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    // Slicing with `get` and `split_once` keeps panics (and their messages) out of the wasm.
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (
+            rest.get(..i).unwrap_or_default(),
+            rest.get(i..).unwrap_or_default(),
+        ),
+        None => (rest, ""),
+    };
     if authority.contains('@') {
         return Err(bad(" must not contain credentials"));
     }
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        match v6.find(']') {
-            Some(end) => (&authority[..end + 2], &v6[end + 1..]),
+        match v6.split_once(']') {
+            Some((inside, port)) => (authority.get(..inside.len() + 2).unwrap_or_default(), port),
             None => return Err(bad(" has a malformed host")),
         }
     } else {
-        authority.split_at(authority.find(':').unwrap_or(authority.len()))
+        match authority.find(':') {
+            Some(i) => (
+                authority.get(..i).unwrap_or_default(),
+                authority.get(i..).unwrap_or_default(),
+            ),
+            None => (authority, ""),
+        }
     };
     if host.is_empty() || host == "[]" {
         return Err(bad(" has no host"));

@@ -17,14 +17,9 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     // Fixed width, so the fields are read by position.
-    let b = s.as_bytes();
-    if b.len() != 29
-        || b[3] != b','
-        || b[4] != b' '
-        || b[7] != b' '
-        || b[11] != b' '
-        || b[16] != b' '
-    {
+    // A fixed-size array: every index below is checked at compile time.
+    let b: &[u8; 29] = s.as_bytes().try_into().ok()?;
+    if b[3] != b',' || b[4] != b' ' || b[7] != b' ' || b[11] != b' ' || b[16] != b' ' {
         return None;
     }
     if b[19] != b':' || b[22] != b':' || s.get(25..) != Some(" GMT") {

@@ -37,7 +37,7 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    (0..=h.len() - n.len()).find(|&i| &h[i..i + n.len()] == n)
+    (0..=h.len() - n.len()).find(|&i| h.get(i..i + n.len()) == Some(n))
 }
 
 /// The byte offsets of the non-overlapping ASCII-case-insensitive matches of `needle` in `hay`.
@@ -46,7 +46,10 @@ fn find_ignore_ascii_case(hay: &str, needle: &str, from: usize) -> Option<usize>
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    (from..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+    (from..=h.len() - n.len()).find(|&i| {
+        h.get(i..i + n.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(n))
+    })
 }
 
 /// `hay` with every ASCII-case-insensitive occurrence of `needle` replaced by `with`.
