@@ -224,21 +224,12 @@ fn upstream_message(m: &mut String, what: &str, u: &Upstream) {
     }
 }
 
-/// Appends `n` in decimal without `core::fmt`.
-pub(crate) fn push_uint(m: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Appends `n` in decimal without `core::fmt` (and without indexing, so no panic path).
+pub(crate) fn push_uint(m: &mut String, n: u64) {
+    if n >= 10 {
+        push_uint(m, n / 10);
     }
-    for &b in buf.get(i..).unwrap_or_default() {
-        m.push(b as char);
-    }
+    m.push(char::from(b'0' + (n % 10) as u8));
 }
 
 fn push_seconds(m: &mut String, ms: f64) {
