@@ -317,7 +317,8 @@ impl Inner {
     }
 
     /// Caches a token and returns its frozen `AccessToken` object.
-    fn adopt(&self, token: JsValue, created_at: &JsValue, expires_at: f64) -> Object {
+    /// The flag is false when a newer token was already cached (a late mint): the caller then leaves the store alone.
+    fn adopt(&self, token: JsValue, created_at: &JsValue, expires_at: f64) -> (Object, bool) {
         let access = sys::access_token(&token, created_at, expires_at);
         Object::freeze(&access);
         let mut state = self.state.borrow_mut();
@@ -327,7 +328,7 @@ impl Inner {
             .expires_at()
             .is_some_and(|ours| ours > expires_at)
         {
-            return access;
+            return (access, false);
         }
         state.clock.adopt(expires_at, js_sys::Math::random());
         state.cached = Some(Cached {
@@ -336,7 +337,7 @@ impl Inner {
             header_promise: Promise::resolve(&JsValue::from(bearer(&token))),
             token,
         });
-        access
+        (access, true)
     }
 
     fn invalidate_if_current(&self, token: &JsValue) {
@@ -368,7 +369,9 @@ impl Inner {
                 let rejected = state.rejected.as_ref() == Some(&found.token);
                 if newer && !rejected && state.clock.usable(now, found.expires_at) {
                     drop(state);
-                    return Ok(self.adopt(found.token, &found.created_at, found.expires_at));
+                    return Ok(self
+                        .adopt(found.token, &found.created_at, found.expires_at)
+                        .0);
                 }
             }
         }
@@ -382,8 +385,8 @@ impl Inner {
             match send(&self.request, &self.transport, &|| self.now()).await {
                 Ok(got) => {
                     let expires = expires_at(got.received_at);
-                    let access = self.adopt(got.token, &got.created_at, expires);
-                    if let Some(store) = &self.store {
+                    let (access, adopted) = self.adopt(got.token, &got.created_at, expires);
+                    if let Some(store) = self.store.as_ref().filter(|_| adopted) {
                         store.write(&access, expires - self.now());
                     }
                     return Ok(access);
