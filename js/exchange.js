@@ -1,6 +1,7 @@
 // The JS side of one token request, kept here so that a call crosses the
 // wasm boundary twice instead of dozens of times (each property name or
-// header passed from Rust would be a string decoded in JS).
+// header passed from Rust would be a string decoded in JS). Imported by the
+// Rust shell (src/js/sys.rs) and by js/api.js.
 
 // Keep in step with HEADERS in src/core/request.rs (tests/web.rs checks what the server receives).
 const HEADERS = { "content-type": "application/json", accept: "application/json", "x-public-access": "allow" };
@@ -10,17 +11,31 @@ export function requestFields(o) {
   return [o.clientAccountId, o.keyId, o.apiKey, o.baseUrl, o.timeoutMs, o.signal, o.fetch];
 }
 
+export function parts(url, body, timeoutMs, apiKey, signal, fetchFn) {
+  return [url, body, timeoutMs, apiKey, signal, fetchFn];
+}
+
 export function accessToken(token, createdAt, expiresAt) {
   return { token, createdAt, expiresAt };
 }
 
+export function isStore(store) {
+  try {
+    return typeof store.get === "function" && typeof store.set === "function";
+  } catch {
+    return false;
+  }
+}
+
+// Keep in step with MAX_BODY_BYTES in src/core/response.rs (tests/web.rs sends a larger body).
+const MAX_BODY = 65536;
+
 // One POST with a timeout and the caller's signal; redirects are not followed and a body
-// over `maxBody` bytes is not read. The outcome is [status, retryAfter, text] (status 0 for
+// over MAX_BODY bytes is not read. The outcome is [status, retryAfter, text] (status 0 for
 // an opaque redirect, text null for an oversize body), or, when the fetch failed,
-// [kind, reason] with kind "timeout", "aborted" or "network". Without `finish` the promise
-// resolves with the first and rejects with the second; with it (requestToken), it resolves
-// with `finish(outcome, failed, apiKey, timeoutMs)`, so the Rust side needs no future.
-export async function exchange(fetchFn, url, body, timeoutMs, signal, maxBody, finish, apiKey) {
+// [kind, reason] with kind "timeout", "aborted" or "network". The promise resolves with
+// `finish(outcome, failed)` (the Rust side, which classifies it) and rejects if that throws.
+export async function exchange(fetchFn, url, body, timeoutMs, signal, finish) {
   let outcome;
   let failed = false;
   if (signal && signal.aborted) {
@@ -47,9 +62,9 @@ export async function exchange(fetchFn, url, body, timeoutMs, signal, maxBody, f
       const headers = res.headers;
       const header = (name) => (headers && typeof headers.get === "function" ? headers.get(name) : null);
       const declared = Number(header("content-length"));
-      let text = declared > maxBody ? null : await res.text();
-      // UTF-16 length <= UTF-8 length: longer than maxBody here means too long in bytes too.
-      if (typeof text === "string" && text.length > maxBody) text = null;
+      let text = declared > MAX_BODY ? null : await res.text();
+      // UTF-16 length <= UTF-8 length: longer than MAX_BODY here means too long in bytes too.
+      if (typeof text === "string" && text.length > MAX_BODY) text = null;
       outcome = [res.type === "opaqueredirect" ? 0 : res.status, header("retry-after"), text];
     } catch (e) {
       failed = true;
@@ -61,7 +76,5 @@ export async function exchange(fetchFn, url, body, timeoutMs, signal, maxBody, f
       if (signal) signal.removeEventListener("abort", relay);
     }
   }
-  if (finish) return finish(outcome, failed, apiKey, timeoutMs);
-  if (failed) throw outcome;
-  return outcome;
+  return finish(outcome, failed);
 }

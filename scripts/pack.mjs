@@ -47,14 +47,16 @@ cpSync(join(bindgen, "truecaller_token_bg.wasm"), join(pkg, "wasm/truecaller_tok
 // the method still exists at run time, but the declaration would break `lib: es2022` users.
 const dts = readFileSync(join(bindgen, "truecaller_token.d.ts"), "utf8");
 writeFileSync(join(pkg, "wasm/truecaller_token.d.ts"), dts.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, ""));
-// The glue and its JS snippets, bundled and minified: once as ESM (Node ESM, browsers,
+// The API, the glue and its JS snippets, bundled and minified: once as ESM (Node ESM, browsers,
 // Workers share it, so they share one TruecallerError class) and once as CommonJS.
+// The public API is js/api.js, which imports the glue as `../truecaller_token.js`.
+cpSync(join(root, "js"), join(bindgen, "js"), { recursive: true });
 for (const [format, out] of [
   ["esm", "truecaller_token.js"],
   ["cjs", "truecaller_token.cjs"],
 ]) {
   run(bin("esbuild"), [
-    join(bindgen, "truecaller_token.js"),
+    join(bindgen, "js/api.js"),
     "--bundle",
     "--minify",
     "--legal-comments=none",

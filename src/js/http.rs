@@ -3,18 +3,15 @@
 //! is sent and what the answer means are decided in the core.
 
 use super::error::describe;
-use super::options::Transport;
-use super::sys;
 use crate::core::error::{Error, Result};
 use crate::core::options::RequestOptions;
 use crate::core::request::{token_body, token_url};
-use crate::core::response::{classify, Received, TokenBody, MAX_BODY_BYTES};
+use crate::core::response::{classify, Received, TokenBody};
 use crate::core::text::{find, is_whole};
 use alloc::string::String;
-use js_sys::{Array, Function, JsString, Promise};
+use js_sys::{Array, JsString};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// A token, as JS strings, and the local time it arrived.
 pub struct Token {
@@ -43,7 +40,7 @@ pub struct Prepared {
     /// `token_url` as a JS string.
     pub url: JsValue,
     /// `token_body` as a JS string; holds the API key, so never printed.
-    body: JsValue,
+    pub body: JsValue,
 }
 
 impl core::fmt::Debug for Prepared {
@@ -63,33 +60,6 @@ impl Prepared {
         let body = JsValue::from_str(&token_body(&options));
         Prepared { options, url, body }
     }
-}
-
-/// Sends one token request; returns the token and the local time it arrived.
-pub async fn send(p: &Prepared, t: &Transport, now: &dyn Fn() -> f64) -> Result<Token> {
-    let outcome = JsFuture::from(start(p, t, None)).await;
-    let key = || String::from(p.options.api_key.expose());
-    settle(outcome, &key, p.options.timeout_ms, now())
-}
-
-/// Starts the `exchange` of `js/exchange.js` for these options; with `finish`, the promise
-/// resolves with what `finish(outcome, failed, apiKey, timeoutMs)` returns.
-pub fn start(p: &Prepared, t: &Transport, finish: Option<&Function>) -> Promise {
-    let undefined = JsValue::UNDEFINED;
-    sys::exchange(
-        t.fetch.as_ref().map_or(&undefined, |f| f.as_ref()),
-        &p.url,
-        &p.body,
-        p.options.timeout_ms,
-        t.signal.as_ref().map_or(&undefined, |s| s.as_ref()),
-        MAX_BODY_BYTES as f64,
-        finish.map_or(&undefined, |f| f.as_ref()),
-        if finish.is_some() {
-            &t.api_key
-        } else {
-            &undefined
-        },
-    )
 }
 
 /// Turns the exchange's outcome (`[status, retryAfter, text]`, or `[kind, reason]` when it

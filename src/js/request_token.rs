@@ -1,38 +1,27 @@
-//! `requestToken`: one call of the endpoint, no cache, no retry.
+//! `requestToken`'s Rust half: validation (`__prepare`) and the meaning of the answer
+//! (`__finish`); `js/api.js` makes the fetch in between. Also [`request_token`] for
+//! Rust callers on wasm32.
 
-use super::http::{settle, start, Prepared};
+use super::http::{settle, Prepared};
 use super::options::{read_fields, transport, validate_fields, VALIDATED_FIELDS};
 use super::sys;
-use crate::core::error::Error;
 use crate::core::response::TOKEN_LIFETIME_MS;
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::{OnceCell, RefCell};
-use js_sys::{Array, Function, Promise};
+use core::cell::RefCell;
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Expiry of a token received at `received_at` (our clock, not the server's).
 pub fn expires_at(received_at: f64) -> f64 {
     received_at + TOKEN_LIFETIME_MS
 }
 
-/// Requests one access token: no cache, no retry.
-///
-/// The await happens in JS (`exchange` of `js/exchange.js`), which then calls
-/// `finish` once: no Rust future, executor or per-call closure on this path.
-#[wasm_bindgen(js_name = requestToken, unchecked_return_type = "Promise<AccessToken>")]
-pub fn request_token(
-    #[wasm_bindgen(unchecked_param_type = "RequestTokenOptions")] options: JsValue,
-) -> Promise {
-    match prepare(&options) {
-        Ok(promise) => promise,
-        Err(e) => Promise::reject(&e.into()),
-    }
-}
-
-fn prepare(options: &JsValue) -> Result<Promise, Error> {
-    let fields = read_fields(options)?;
+/// Validates the options of one request: `[url, body, timeoutMs, apiKey, signal, fetch]`
+/// (the API key as JS passed it), or throws `invalid_options`.
+#[wasm_bindgen(js_name = __prepare, skip_typescript)]
+pub fn prepare(options: JsValue) -> Result<Array, JsValue> {
+    let fields = read_fields(&options)?;
     let transport = transport(&fields)?;
     // Calls with the same ids, key, base URL and timeout as the last valid one (JS `===` on
     // what was passed) reuse its validation and its URL and body strings.
@@ -49,8 +38,20 @@ fn prepare(options: &JsValue) -> Result<Promise, Error> {
             prepared
         }
     };
-    // No borrow is held here: an injected fetch may call back into this module.
-    Ok(start(&prepared, &transport, Some(finish_fn())))
+    Ok(sys::parts(
+        &prepared.url,
+        &prepared.body,
+        prepared.options.timeout_ms,
+        &transport.api_key,
+        transport
+            .signal
+            .as_ref()
+            .map_or(&JsValue::UNDEFINED, |s| s.as_ref()),
+        transport
+            .fetch
+            .as_ref()
+            .map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
+    ))
 }
 
 /// The last valid request's inputs and its prepared form. It holds what the caller passed
@@ -60,32 +61,43 @@ struct Last(RefCell<Option<(Array, Rc<Prepared>)>>);
 unsafe impl Sync for Last {}
 static LAST: Last = Last(RefCell::new(None));
 
-/// The outcome of one `exchange` as an `AccessToken`, or the `TruecallerError` to throw.
-fn finish(
+/// The outcome of one `exchange` (see `js/exchange.js`) as an `AccessToken`, or the
+/// `TruecallerError` to throw; `api_key` is redacted from any upstream text.
+#[wasm_bindgen(js_name = __finish, skip_typescript)]
+pub fn finish(
     outcome: JsValue,
     failed: bool,
     api_key: JsValue,
     timeout_ms: f64,
+    received_at: f64,
 ) -> Result<JsValue, JsValue> {
     let outcome = if failed { Err(outcome) } else { Ok(outcome) };
     let key = || api_key.as_string().unwrap_or_default();
-    let got = settle(outcome, &key, timeout_ms, js_sys::Date::now())?;
+    let got = settle(outcome, &key, timeout_ms, received_at)?;
     Ok(sys::access_token(&got.token, &got.created_at, expires_at(got.received_at)).into())
 }
 
-/// `finish` as a JS function, made once and kept for the life of the module.
-fn finish_fn() -> &'static Function {
-    FINISH.0.get_or_init(|| {
-        Closure::<dyn Fn(JsValue, bool, JsValue, f64) -> Result<JsValue, JsValue>>::new(finish)
-            .into_js_value()
-            .unchecked_into()
-    })
+/// Requests one access token, no cache, no retry: the same as the package's
+/// `requestToken`, for Rust code on wasm32. Resolves to an `AccessToken` object;
+/// rejects with a `TruecallerError`.
+pub fn request_token(options: JsValue) -> Promise {
+    let parts = match prepare(options) {
+        Ok(parts) => parts,
+        Err(e) => return Promise::reject(&e),
+    };
+    let (api_key, timeout_ms) = (parts.get(3), parts.get(2).as_f64().unwrap_or_default());
+    let done = Closure::once_into_js(move |outcome: JsValue, failed: bool| {
+        finish(outcome, failed, api_key, timeout_ms, js_sys::Date::now())
+    });
+    sys::exchange(
+        &parts.get(5),
+        &parts.get(0),
+        &parts.get(1),
+        timeout_ms,
+        &parts.get(4),
+        &done,
+    )
 }
-
-struct FinishFn(OnceCell<Function>);
-// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
-unsafe impl Sync for FinishFn {}
-static FINISH: FinishFn = FinishFn(OnceCell::new());
 
 /// The `TruecallerError` class, re-exported by the package entries.
 #[wasm_bindgen(js_name = __truecallerErrorClass, skip_typescript)]

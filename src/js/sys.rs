@@ -42,27 +42,38 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/exchange.js")]
 extern "C" {
-    /// One token request (see `js/exchange.js`): resolves to `[status, retryAfter, text]`,
-    /// rejects with `[kind, reason]`; or, given `finish`, resolves with what `finish` returns.
-    #[allow(clippy::too_many_arguments)]
+    /// One token request (see `js/exchange.js`): resolves with what
+    /// `finish(outcome, failed)` returns, and rejects when it throws.
     pub fn exchange(
         fetch: &JsValue,
         url: &JsValue,
         body: &JsValue,
         timeout_ms: f64,
         signal: &JsValue,
-        max_body: f64,
         finish: &JsValue,
-        api_key: &JsValue,
     ) -> Promise;
 
     /// `[clientAccountId, keyId, apiKey, baseUrl, timeoutMs, signal, fetch]` of an options object.
     #[wasm_bindgen(js_name = requestFields, catch)]
     pub fn request_fields(options: &JsValue) -> Result<js_sys::Array, JsValue>;
 
+    /// `[url, body, timeoutMs, apiKey, signal, fetch]`: a prepared request, for `js/api.js`.
+    pub fn parts(
+        url: &JsValue,
+        body: &JsValue,
+        timeout_ms: f64,
+        api_key: &JsValue,
+        signal: &JsValue,
+        fetch: &JsValue,
+    ) -> js_sys::Array;
+
     /// A new `{ token, createdAt, expiresAt }` object.
     #[wasm_bindgen(js_name = accessToken)]
     pub fn access_token(token: &JsValue, created_at: &JsValue, expires_at: f64) -> js_sys::Object;
+
+    /// Whether `store` has `get` and `set` methods (getters that throw count as no).
+    #[wasm_bindgen(js_name = isStore)]
+    pub fn is_store(store: &JsValue) -> bool;
 }
 
 #[wasm_bindgen(module = "/js/truecaller_error.js")]
@@ -82,31 +93,4 @@ extern "C" {
     /// The class itself, exported to JS through the package entries.
     #[wasm_bindgen(thread_local_v2, js_name = TruecallerError)]
     pub static ERROR_CLASS: JsValue;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// A `RequestInit` passed to `TokenClient.fetch`, as JS gave it.
-    #[wasm_bindgen(typescript_type = "RequestInit")]
-    #[derive(Debug)]
-    pub type RequestInitLike;
-
-    /// The global `fetch` with any `RequestInfo` (for `TokenClient.fetch`).
-    #[wasm_bindgen(js_name = fetch, catch)]
-    pub fn global_fetch_any(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue>;
-}
-
-#[wasm_bindgen(module = "/js/authorized_fetch.js")]
-extern "C" {
-    /// Whether the body of `(input, init)` can be sent a second time.
-    #[wasm_bindgen(js_name = canReplay)]
-    pub fn can_replay(input: &JsValue, init: &JsValue) -> bool;
-
-    /// `[input, init]` for one attempt, with the `Authorization` header set.
-    #[wasm_bindgen(js_name = withAuthorization, catch)]
-    pub fn with_authorization(
-        input: &JsValue,
-        init: &JsValue,
-        authorization: &js_sys::JsString,
-    ) -> Result<js_sys::Array, JsValue>;
 }

@@ -7,6 +7,27 @@ const TYPES: &str = r#"
 /** The production endpoint's origin. */
 export const DEFAULT_BASE_URL: string;
 
+/** One call of the endpoint: no cache, no retry. */
+export function requestToken(options: RequestTokenOptions): Promise<AccessToken>;
+
+/** A cached, self-refreshing, quota-aware source of access tokens. */
+export class TokenClient {
+  /** Validates the options; bad ones throw a TruecallerError with code "invalid_options". */
+  constructor(options: TokenClientOptions);
+  /** The current token, minting one when needed. */
+  getToken(): Promise<string>;
+  /** The current token with its createdAt and expiresAt. */
+  getAccessToken(): Promise<AccessToken>;
+  /** "Bearer <token>". */
+  authorizationHeader(): Promise<string>;
+  /** fetch with Authorization: Bearer <token>; a 401 re-mints and retries once when the body can be replayed. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Forgets the cached token (and its stored copy); the next call mints a new one. */
+  invalidate(): void;
+  /** The local quota window. */
+  quota(): Quota;
+}
+
 /** Options of one token request. */
 export interface RequestTokenOptions {
   /** Client account UUID, from the "Manage API Keys" page. */
