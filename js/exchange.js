@@ -31,8 +31,8 @@ export function isStore(store) {
 const MAX_BODY = 65536;
 
 // One POST with a timeout and the caller's signal; redirects are not followed and a body
-// over MAX_BODY bytes is not read. The outcome is [status, retryAfter, text] (status 0 for
-// an opaque redirect, text null for an oversize body), or, when the fetch failed,
+// over MAX_BODY bytes is not read. The outcome is [status, retryAfter, bodyState, body] (status
+// 0 for an opaque redirect; the body parsed with JSON.parse, see below), or, when the fetch failed,
 // [kind, reason] with kind "timeout", "aborted" or "network". The promise resolves with
 // `finish(outcome, failed)` (the Rust side, which classifies it) and rejects if that throws.
 export async function exchange(fetchFn, url, body, timeoutMs, signal, finish) {
@@ -62,10 +62,24 @@ export async function exchange(fetchFn, url, body, timeoutMs, signal, finish) {
       const headers = res.headers;
       const header = (name) => (headers && typeof headers.get === "function" ? headers.get(name) : null);
       const declared = Number(header("content-length"));
-      let text = declared > MAX_BODY ? null : await res.text();
-      // UTF-16 length <= UTF-8 length: longer than MAX_BODY here means too long in bytes too.
-      if (typeof text === "string" && text.length > MAX_BODY) text = null;
-      outcome = [res.type === "opaqueredirect" ? 0 : res.status, header("retry-after"), text];
+      const text = declared > MAX_BODY ? null : await res.text();
+      // Body state: 0 over MAX_BODY bytes (not read or not parsed), 1 not JSON, 2 parsed.
+      let state = 0;
+      let value;
+      // A UTF-8 byte is at most one UTF-16 unit and a UTF-16 unit at most three bytes.
+      if (
+        typeof text === "string" &&
+        text.length <= MAX_BODY &&
+        (text.length * 3 <= MAX_BODY || new TextEncoder().encode(text).length <= MAX_BODY)
+      ) {
+        try {
+          value = JSON.parse(text);
+          state = 2;
+        } catch {
+          state = 1;
+        }
+      }
+      outcome = [res.type === "opaqueredirect" ? 0 : res.status, header("retry-after"), state, value];
     } catch (e) {
       failed = true;
       if (timedOut) outcome = ["timeout", e];

@@ -208,10 +208,18 @@ async fn other_statuses_are_unexpected() {
 
 #[wasm_bindgen_test]
 async fn malformed_success_bodies_are_invalid_response() {
-    for scenario in ["notjson", "array", "notoken", "big"] {
+    for (scenario, why) in [
+        ("notjson", "the body is not JSON"),
+        ("array", "the body is not a JSON object"),
+        ("notoken", "\"token\" is missing"),
+        ("big", "the body exceeds 64 KiB"),
+        ("bigutf8", "the body exceeds 64 KiB"),
+    ] {
         let e = fails(&options(&format!("{SERVER}/s/{scenario}"))).await;
         assert_eq!(code(&e), "invalid_response", "{scenario}");
         assert_eq!(get(&e, "status").as_f64(), Some(200.0));
+        let message = get(&e, "message").as_string().unwrap_or_default();
+        assert!(message.ends_with(why), "{scenario}: {message}");
     }
 }
 

@@ -4,7 +4,6 @@ pub mod cache;
 pub mod client_options;
 pub mod error;
 pub mod freshness;
-pub mod json;
 pub mod options;
 pub mod quota;
 pub mod request;

@@ -1,7 +1,9 @@
-//! Classification of the token endpoint's answer: status, `Retry-After` and body text to a token or an error.
+//! Classification of the token endpoint's answer: status, `Retry-After` and body to a token or an error.
+//!
+//! JSON syntax is the platform's (`JSON.parse` in the shell); this module decides
+//! what the parsed body means.
 
 use super::error::{Error, Result, Upstream};
-use super::json::{parse_object, NotObject};
 use super::retry_after::parse_retry_after;
 use super::text::replace_ignore_ascii_case;
 use alloc::borrow::ToOwned;
@@ -32,6 +34,40 @@ impl fmt::Debug for TokenBody {
     }
 }
 
+/// One member of a JSON object body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Member {
+    /// The key is not there.
+    Absent,
+    /// The value is not a string (`null` included).
+    NotString,
+    /// A string value.
+    Str(String),
+}
+
+/// The body, as the shell read and parsed it.
+pub enum Body<'a> {
+    /// Over [`MAX_BODY_BYTES`]: not read.
+    TooLarge,
+    /// Not JSON.
+    NotJson,
+    /// JSON, but not an object (arrays included).
+    NotObject,
+    /// A JSON object; the function reads one member.
+    Object(&'a dyn Fn(&str) -> Member),
+}
+
+impl fmt::Debug for Body<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Body::TooLarge => "TooLarge",
+            Body::NotJson => "NotJson",
+            Body::NotObject => "NotObject",
+            Body::Object(_) => "Object",
+        })
+    }
+}
+
 /// What was received, as the shell read it.
 #[derive(Debug)]
 pub struct Received<'a> {
@@ -39,17 +75,17 @@ pub struct Received<'a> {
     pub status: u16,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<&'a str>,
-    /// The body text, or `None` when it was over [`MAX_BODY_BYTES`].
-    pub body: Option<&'a str>,
+    /// The body.
+    pub body: Body<'a>,
 }
 
 /// Turns a response into a token or the matching error; `secrets` are redacted from upstream text.
 pub fn classify(r: &Received<'_>, now_ms: f64, secrets: &[&str]) -> Result<TokenBody> {
     let status = r.status;
     if (200..300).contains(&status) {
-        return parse_token(status, r.body);
+        return parse_token(status, &r.body);
     }
-    let upstream = || upstream_error(status, r.body, secrets);
+    let upstream = || upstream_error(status, &r.body, secrets);
     Err(match status {
         400 => Error::BadRequest(upstream()),
         401 | 403 => Error::Unauthorized(upstream()),
@@ -62,50 +98,40 @@ pub fn classify(r: &Received<'_>, now_ms: f64, secrets: &[&str]) -> Result<Token
     })
 }
 
-fn parse_token(status: u16, body: Option<&str>) -> Result<TokenBody> {
+fn parse_token(status: u16, body: &Body<'_>) -> Result<TokenBody> {
     let bad = |what| Err(Error::InvalidResponse(status, what));
-    let Some(body) = body else {
-        return bad("the body exceeds 64 KiB");
+    let member = match body {
+        Body::TooLarge => return bad("the body exceeds 64 KiB"),
+        Body::NotJson => return bad("the body is not JSON"),
+        Body::NotObject => return bad("the body is not a JSON object"),
+        Body::Object(member) => member,
     };
-    if body.len() > MAX_BODY_BYTES {
-        return bad("the body exceeds 64 KiB");
-    }
-    let members = match parse_object(body) {
-        Ok(m) => m,
-        Err(NotObject::Syntax) => return bad("the body is not JSON"),
-        Err(NotObject::NotAnObject) => return bad("the body is not a JSON object"),
-    };
-    let token = match members.string("token") {
-        Some("") => return bad("\"token\" is empty"),
+    let token = match member("token") {
+        Member::Str(t) if t.is_empty() => return bad("\"token\" is empty"),
         // The token goes into an Authorization header: only visible ASCII can.
-        Some(t) if !t.bytes().all(|c| c.is_ascii_graphic()) => {
+        Member::Str(t) if !t.bytes().all(|c| c.is_ascii_graphic()) => {
             return bad("\"token\" has characters an HTTP header cannot carry")
         }
-        Some(t) => t,
-        None if members.has("token") => return bad("\"token\" is not a string"),
-        None => return bad("\"token\" is missing"),
+        Member::Str(t) => t,
+        Member::NotString => return bad("\"token\" is not a string"),
+        Member::Absent => return bad("\"token\" is missing"),
     };
-    let created_at = match members.string("created_at") {
-        Some(c) if !c.is_empty() => c,
-        Some(_) => return bad("\"created_at\" is empty"),
-        None if members.has("created_at") => return bad("\"created_at\" is not a string"),
-        None => return bad("\"created_at\" is missing"),
+    let created_at = match member("created_at") {
+        Member::Str(c) if c.is_empty() => return bad("\"created_at\" is empty"),
+        Member::Str(c) => c,
+        Member::NotString => return bad("\"created_at\" is not a string"),
+        Member::Absent => return bad("\"created_at\" is missing"),
     };
-    Ok(TokenBody {
-        token: token.to_owned(),
-        created_at: created_at.to_owned(),
-    })
+    Ok(TokenBody { token, created_at })
 }
 
-fn upstream_error(status: u16, body: Option<&str>, secrets: &[&str]) -> Upstream {
-    let members = body
-        .filter(|b| b.len() <= MAX_BODY_BYTES)
-        .and_then(|b| parse_object(b).ok());
-    let text = |key| {
-        members
-            .as_ref()
-            .and_then(|m| m.string(key))
-            .map(|s| clean(s, secrets))
+fn upstream_error(status: u16, body: &Body<'_>, secrets: &[&str]) -> Upstream {
+    let text = |key| match body {
+        Body::Object(member) => match member(key) {
+            Member::Str(s) => Some(clean(&s, secrets)),
+            _ => None,
+        },
+        _ => None,
     };
     Upstream {
         status,
@@ -138,38 +164,66 @@ mod tests {
 
     const KEY: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 
-    fn run(status: u16, body: &str) -> Result<TokenBody> {
+    fn s(v: &str) -> Member {
+        Member::Str(v.into())
+    }
+
+    /// A 2xx or error answer whose body is a JSON object with these members.
+    fn run(status: u16, members: &[(&'static str, Member)]) -> Result<TokenBody> {
+        let read = |key: &str| {
+            members
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(Member::Absent, |(_, v)| v.clone())
+        };
+        bare(status, Body::Object(&read))
+    }
+
+    fn bare(status: u16, body: Body<'_>) -> Result<TokenBody> {
         classify(
             &Received {
                 status,
                 retry_after: None,
-                body: Some(body),
+                body,
             },
             0.0,
             &[KEY],
         )
     }
 
-    fn code(status: u16, body: &str) -> &'static str {
-        run(status, body).unwrap_err().code().as_str()
+    fn error_body() -> [(&'static str, Member); 2] {
+        [
+            ("slug", s("invalid-input")),
+            ("message", s("api_key is required")),
+        ]
     }
 
     #[test]
     fn success() {
         let t = run(
             200,
-            r#"{"token":"tok.en-1","created_at":"2025-07-10T06:59:05.72Z"}"#,
+            &[
+                ("token", s("tok.en-1")),
+                ("created_at", s("2025-07-10T06:59:05.72Z")),
+            ],
         )
         .unwrap();
         assert_eq!(t.token, "tok.en-1");
         assert_eq!(t.created_at, "2025-07-10T06:59:05.72Z");
         assert!(!format!("{t:?}").contains("tok.en-1"));
-        assert!(run(201, r#"{"token":"t","created_at":"c","extra":{}}"#).is_ok());
+        assert!(run(
+            201,
+            &[
+                ("token", s("t")),
+                ("created_at", s("c")),
+                ("extra", Member::NotString)
+            ]
+        )
+        .is_ok());
     }
 
     #[test]
     fn each_status_maps_to_its_code() {
-        let body = r#"{"slug":"invalid-input","message":"api_key is required"}"#;
         for (status, want) in [
             (400, "bad_request"),
             (401, "unauthorized"),
@@ -186,17 +240,17 @@ mod tests {
             (418, "unexpected_status"),
             (600, "unexpected_status"),
         ] {
-            assert_eq!(code(status, body), want, "{status}");
+            assert_eq!(
+                run(status, &error_body()).unwrap_err().code().as_str(),
+                want,
+                "{status}"
+            );
         }
     }
 
     #[test]
     fn error_bodies_give_slug_and_message() {
-        let e = run(
-            400,
-            r#"{"slug":"invalid-input","message":"api_key is required"}"#,
-        )
-        .unwrap_err();
+        let e = run(400, &error_body()).unwrap_err();
         assert_eq!(e.status(), Some(400));
         assert_eq!(e.slug(), Some("invalid-input"));
         assert!(
@@ -205,123 +259,101 @@ mod tests {
             "{}",
             e.message()
         );
-        let e = run(500, "<html><body>Bad gateway</body></html>").unwrap_err();
-        assert_eq!(e.code(), ErrorCode::ServerError);
+        for body in [Body::NotJson, Body::NotObject, Body::TooLarge] {
+            let e = bare(500, body).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::ServerError);
+            assert_eq!(e.slug(), None);
+        }
+        let e = run(401, &[("slug", Member::NotString), ("message", s("no"))]).unwrap_err();
         assert_eq!(e.slug(), None);
+        assert!(e.message().ends_with(": no"), "{}", e.message());
     }
 
     #[test]
     fn upstream_text_is_redacted() {
-        let msg = format!(
-            r#"{{"slug":"x","message":"key {} is wrong"}}"#,
-            KEY.to_uppercase()
-        );
-        let e = run(401, &msg).unwrap_err();
+        let msg = format!("key {} is wrong", KEY.to_uppercase());
+        let e = run(401, &[("slug", s("x")), ("message", s(&msg))]).unwrap_err();
         assert!(
             !e.message().to_ascii_lowercase().contains(KEY),
             "{}",
             e.message()
         );
         assert!(e.message().contains("key [redacted] is wrong"));
-        let long = format!(r#"{{"message":"{}\u0007"}}"#, "x".repeat(1000));
-        let e = run(500, &long).unwrap_err();
+        let long = format!("{}\u{7}", "x".repeat(1000));
+        let e = run(500, &[("message", s(&long))]).unwrap_err();
         assert!(e.message().len() < 500);
         assert!(!e.message().contains('\u{7}'));
     }
 
     #[test]
     fn retry_after_is_read_for_429() {
-        let r = Received {
-            status: 429,
-            retry_after: Some("7"),
-            body: Some(""),
+        let at = |retry_after, now| {
+            classify(
+                &Received {
+                    status: 429,
+                    retry_after: Some(retry_after),
+                    body: Body::NotJson,
+                },
+                now,
+                &[],
+            )
+            .unwrap_err()
+            .retry_after_ms()
         };
+        assert_eq!(at("7", 0.0), Some(7000.0));
         assert_eq!(
-            classify(&r, 0.0, &[]).unwrap_err().retry_after_ms(),
-            Some(7000.0)
-        );
-        let r = Received {
-            status: 429,
-            retry_after: Some("Thu, 01 Jan 1970 00:01:00 GMT"),
-            body: None,
-        };
-        assert_eq!(
-            classify(&r, 15_000.0, &[]).unwrap_err().retry_after_ms(),
+            at("Thu, 01 Jan 1970 00:01:00 GMT", 15_000.0),
             Some(45_000.0)
         );
-        let r = Received {
-            status: 429,
-            retry_after: Some("later"),
-            body: None,
-        };
-        assert_eq!(classify(&r, 0.0, &[]).unwrap_err().retry_after_ms(), None);
+        assert_eq!(at("later", 0.0), None);
     }
 
     #[test]
     fn malformed_bodies_are_invalid_response() {
-        let cases = [
-            ("", "the body is not JSON"),
-            ("<html>", "the body is not JSON"),
-            ("[]", "the body is not a JSON object"),
+        let cases: [(&[(&'static str, Member)], &str); 8] = [
+            (&[("created_at", s("c"))], "\"token\" is missing"),
             (
-                r#"[{"token":"t","created_at":"c"}]"#,
-                "the body is not a JSON object",
+                &[("token", s("")), ("created_at", s("c"))],
+                "\"token\" is empty",
             ),
-            (r#"{"created_at":"c"}"#, "\"token\" is missing"),
-            (r#"{"token":"","created_at":"c"}"#, "\"token\" is empty"),
             (
-                r#"{"token":42,"created_at":"c"}"#,
+                &[("token", Member::NotString), ("created_at", s("c"))],
                 "\"token\" is not a string",
             ),
             (
-                r#"{"token":null,"created_at":"c"}"#,
-                "\"token\" is not a string",
-            ),
-            (
-                r#"{"token":"a b","created_at":"c"}"#,
+                &[("token", s("a b")), ("created_at", s("c"))],
                 "\"token\" has characters an HTTP header cannot carry",
             ),
-            (r#"{"token":"t"}"#, "\"created_at\" is missing"),
             (
-                r#"{"token":"t","created_at":5}"#,
+                &[("token", s("t\u{e9}")), ("created_at", s("c"))],
+                "\"token\" has characters an HTTP header cannot carry",
+            ),
+            (&[("token", s("t"))], "\"created_at\" is missing"),
+            (
+                &[("token", s("t")), ("created_at", Member::NotString)],
                 "\"created_at\" is not a string",
             ),
+            (
+                &[("token", s("t")), ("created_at", s(""))],
+                "\"created_at\" is empty",
+            ),
         ];
-        for (body, why) in cases {
+        for (members, why) in cases {
             assert_eq!(
-                run(200, body),
+                run(200, members),
                 Err(Error::InvalidResponse(200, why)),
-                "{body}"
+                "{why}"
             );
         }
-    }
-
-    #[test]
-    fn oversize_bodies() {
-        let big = format!(
-            r#"{{"token":"t","created_at":"c","pad":"{}"}}"#,
-            "x".repeat(MAX_BODY_BYTES)
-        );
+        for (body, why) in [
+            (Body::NotJson, "the body is not JSON"),
+            (Body::NotObject, "the body is not a JSON object"),
+            (Body::TooLarge, "the body exceeds 64 KiB"),
+        ] {
+            assert_eq!(bare(200, body), Err(Error::InvalidResponse(200, why)));
+        }
         assert_eq!(
-            run(200, &big),
-            Err(Error::InvalidResponse(200, "the body exceeds 64 KiB"))
-        );
-        let r = Received {
-            status: 200,
-            retry_after: None,
-            body: None,
-        };
-        assert_eq!(
-            classify(&r, 0.0, &[]),
-            Err(Error::InvalidResponse(200, "the body exceeds 64 KiB"))
-        );
-        let r = Received {
-            status: 400,
-            retry_after: None,
-            body: None,
-        };
-        assert_eq!(
-            classify(&r, 0.0, &[]).unwrap_err().code(),
+            bare(400, Body::TooLarge).unwrap_err().code(),
             ErrorCode::BadRequest
         );
     }

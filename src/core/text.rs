@@ -31,15 +31,6 @@ pub fn ceil_u64(n: f64) -> u64 {
     }
 }
 
-/// The byte offset of the first occurrence of `needle` in `hay`.
-pub fn find(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    if n.is_empty() || h.len() < n.len() {
-        return None;
-    }
-    (0..=h.len() - n.len()).find(|&i| h.get(i..i + n.len()) == Some(n))
-}
-
 /// The byte offsets of the non-overlapping ASCII-case-insensitive matches of `needle` in `hay`.
 fn find_ignore_ascii_case(hay: &str, needle: &str, from: usize) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
@@ -89,14 +80,6 @@ mod tests {
         assert_eq!(ceil_u64(0.0), 0);
         assert_eq!(ceil_u64(-5.0), 0);
         assert_eq!(ceil_u64(f64::NAN), 0);
-    }
-
-    #[test]
-    fn find_exact() {
-        assert_eq!(find("{\"token\":\"abc\"}", "abc"), Some(10));
-        assert_eq!(find("abc", "abcd"), None);
-        assert_eq!(find("aXa", "x"), None);
-        assert_eq!(find("", "a"), None);
     }
 
     #[test]

@@ -6,10 +6,10 @@ use super::error::describe;
 use crate::core::error::{Error, Result};
 use crate::core::options::RequestOptions;
 use crate::core::request::{token_body, token_url};
-use crate::core::response::{classify, Received, TokenBody};
-use crate::core::text::{find, is_whole};
+use crate::core::response::{classify, Body, Member, Received};
+use crate::core::text::is_whole;
 use alloc::string::String;
-use js_sys::{Array, JsString};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -62,8 +62,8 @@ impl Prepared {
     }
 }
 
-/// Turns the exchange's outcome (`[status, retryAfter, text]`, or `[kind, reason]` when it
-/// rejected) into a token body or an error; `api_key` is redacted from any text.
+/// Turns the exchange's outcome (`[status, retryAfter, bodyState, body]`, or `[kind, reason]`
+/// when the fetch failed) into a token or an error; `api_key` is redacted from any text.
 pub fn settle(
     outcome: Result<JsValue, JsValue>,
     api_key: &dyn Fn() -> String,
@@ -91,12 +91,27 @@ pub fn settle(
         }
     };
     let retry_after: Option<String> = answer.get(1).as_string();
-    let text = answer.get(2);
-    let body: Option<String> = text.as_string();
+    let value = answer.get(3);
+    let get =
+        |key: &str| Reflect::get(&value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let member = |key: &str| {
+        let v = get(key);
+        match v.as_string() {
+            Some(s) => Member::Str(s),
+            None if v.is_undefined() => Member::Absent,
+            None => Member::NotString,
+        }
+    };
     let received = Received {
         status,
         retry_after: retry_after.as_deref(),
-        body: body.as_deref(),
+        // See `exchange` in js/exchange.js.
+        body: match answer.get(2).as_f64() {
+            Some(2.0) if value.is_object() && !Array::is_array(&value) => Body::Object(&member),
+            Some(2.0) => Body::NotObject,
+            Some(1.0) => Body::NotJson,
+            _ => Body::TooLarge,
+        },
     };
     // The key is only needed to redact upstream error text; a 2xx skips reading it.
     let key = if (200..300).contains(&status) {
@@ -104,25 +119,11 @@ pub fn settle(
     } else {
         api_key()
     };
-    let TokenBody { token, created_at } = classify(&received, received_at, &[&key])?;
-    let body = body.as_deref().unwrap_or_default();
+    classify(&received, received_at, &[&key])?;
+    // The core accepted these very values: hand JS its own strings back.
     Ok(Token {
-        token: js_substring(&text, body, &token),
-        created_at: js_substring(&text, body, &created_at),
+        token: get("token"),
+        created_at: get("created_at"),
         received_at,
     })
-}
-
-/// `value` as a JS string: sliced out of the JS `text` it was parsed from when it appears
-/// there verbatim and the body is ASCII (byte offsets are then UTF-16 offsets), which
-/// spares decoding it again; copied from Rust otherwise.
-fn js_substring(text: &JsValue, body: &str, value: &str) -> JsValue {
-    match (
-        body.is_ascii(),
-        find(body, value),
-        text.dyn_ref::<JsString>(),
-    ) {
-        (true, Some(at), Some(text)) => text.slice(at as u32, (at + value.len()) as u32).into(),
-        _ => JsValue::from_str(value),
-    }
 }

@@ -10,7 +10,7 @@
 //   /s/hang           never answers
 //   /s/slow           answers after 1.5 s
 //   /s/redirect       307 to the same path on `redirectTo`
-//   /s/notjson /s/array /s/notoken /s/big   malformed 200s
+//   /s/notjson /s/array /s/notoken /s/big /s/bigutf8   malformed 200s
 //   /s/old            a 200 whose created_at is from 2025
 //   /t/{id}/...       the real behaviour, counted separately under {id}
 //   /q/{id}/{a,b,c}/... a script: the n-th request to {id} answers with the n-th status
@@ -151,6 +151,9 @@ export function createTokenHandler(options = {}) {
           return send(res, 200, { created_at: new Date().toISOString() });
         case "big":
           return send(res, 200, { ...token(), pad: "x".repeat(70 * 1024) });
+        case "bigutf8":
+          // 41K UTF-16 units but 82 KB of UTF-8, sent without a Content-Length.
+          return send(res, 200, { ...token(), pad: "\u00e9".repeat(40 * 1024) });
         case "old":
           return send(res, 200, { ...token(), created_at: "2025-07-10T06:59:05.72Z" });
         default:
