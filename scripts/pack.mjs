@@ -22,11 +22,7 @@ run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--no-
 rmSync(bindgen, { recursive: true, force: true });
 run("wasm-bindgen", ["--target", "web", "--out-dir", bindgen, "--out-name", "truecaller_token", built]);
 // The features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept them.
-run(bin("wasm-opt"), [
-  "-Oz",
-  "--converge",
-  "--strip-producers",
-  "--strip-target-features",
+const features = [
   "--enable-bulk-memory",
   "--enable-bulk-memory-opt",
   "--enable-nontrapping-float-to-int",
@@ -35,10 +31,19 @@ run(bin("wasm-opt"), [
   "--enable-reference-types",
   "--enable-multivalue",
   "--enable-call-indirect-overlong",
+];
+run(bin("wasm-opt"), [
+  "-Oz",
+  "--converge",
+  "--strip-producers",
+  "--strip-target-features",
+  ...features,
   join(bindgen, "truecaller_token_bg.wasm"),
   "-o",
   join(bindgen, "truecaller_token_bg.wasm"),
 ]);
+
+minifyNames();
 
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(join(pkg, "wasm"), { recursive: true });
@@ -97,3 +102,44 @@ for (const [entry, glue] of [
   console.log(`entry ${entry.padEnd(10)} wasm + JS: ${s.raw} B raw, ${s.gz} B gzip -9`);
 }
 console.log(`wrote dist/${tgz}`);
+
+// The import and export names wasm-bindgen gives (`./truecaller_token_bg.js` /
+// `__wbg_get_d7176cfb76d71114`, `__engine_new`, ...) are ~1 KB of the gzipped .wasm and
+// again in the glue. wasm-opt renames them to one or two letters and prints the map;
+// the glue is rewritten to match. Any mismatch fails every package test at instantiation.
+function minifyNames() {
+  const wasmFile = join(bindgen, "truecaller_token_bg.wasm");
+  const map = JSON.parse(
+    execFileSync(bin("wasm-opt"), [wasmFile, ...features, "--minify-imports-and-exports-and-modules", "-o", wasmFile], {
+      cwd: root,
+      encoding: "utf8",
+    }),
+  );
+  const glueFile = join(bindgen, "truecaller_token.js");
+  let glue = readFileSync(glueFile, "utf8");
+  const replace = (from, to) => {
+    const next = glue.replace(from, to);
+    if (next === glue) throw new Error(`minifyNames: ${from} not found in the glue`);
+    glue = next;
+  };
+  const modules = [...glue.matchAll(/^\s*"([^"]+)": (import\d+),$/gm)].map((m) => [m[1], m[2]]);
+  const own = modules.find(([name]) => name === "./truecaller_token_bg.js");
+  if (!own) throw new Error("minifyNames: the glue's import object has an unexpected shape");
+  const extra = [];
+  for (const [module, name, short] of map.imports) {
+    if (module === own[0]) {
+      replace(new RegExp(`^(\\s*)${name}:`, "m"), `$1${short}:`);
+    } else {
+      // JS snippets: namespace imports, of which the name is an export.
+      const ns = modules.find(([m]) => m === module);
+      if (!ns) throw new Error(`minifyNames: no import object for ${module}`);
+      extra.push(`${short}: ${ns[1]}.${name}`);
+    }
+  }
+  replace(/return \{\n\s*__proto__: null,\n(\s*"[^"]+": import\d+,\n)+\s*\};/, `return { a: { ...${own[1]}, ${extra.join(", ")} } };`);
+  for (const [name, short] of map.exports) {
+    glue = glue.replace(new RegExp(`\\bwasm\\.${name.replace(/\$/g, "\\$")}\\b`, "g"), `wasm.${short}`);
+  }
+  if (/\bwasm\.__/.test(glue)) throw new Error("minifyNames: an export of the glue was not renamed");
+  writeFileSync(glueFile, glue);
+}
