@@ -19,6 +19,16 @@ export function accessToken(token, createdAt, expiresAt) {
   return { token, createdAt, expiresAt };
 }
 
+// The WHATWG parse of a base URL (src/core/options.rs applies the rules), or undefined.
+export function urlParts(url) {
+  try {
+    const u = new URL(url);
+    return [u.protocol, u.username, u.password, u.hostname, u.host, u.pathname];
+  } catch {
+    return undefined;
+  }
+}
+
 export function isStore(store) {
   try {
     return typeof store.get === "function" && typeof store.set === "function";

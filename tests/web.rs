@@ -327,6 +327,95 @@ async fn injected_fetch_is_used() {
     assert_eq!(code(&fails(&o).await), "network");
 }
 
+/// The URL the request would go to, read by an injected fetch that sends nothing.
+async fn url_for(base: &str) -> Result<String, String> {
+    let seen = js_sys::Array::new();
+    let seen2 = seen.clone();
+    let fake = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |url: JsValue| {
+        seen2.push(&url);
+        Promise::reject(&"not sent".into())
+    });
+    let o = options(base);
+    set(&o, "fetch", fake.as_ref().clone());
+    let e = call(&o).await.unwrap_err();
+    match seen.get(0).as_string() {
+        Some(url) => Ok(url),
+        None => {
+            assert_eq!(code(&e), "invalid_options", "{base}");
+            Err(get(&e, "message").as_string().unwrap())
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn base_urls_are_parsed_by_the_runtime_and_checked() {
+    let path = format!("/clients/{ACCOUNT}/token");
+    for (base, want) in [
+        ("https://example.com", "https://example.com"),
+        ("HTTPS://Example.COM//", "https://example.com"),
+        ("https://example.com/prefix/", "https://example.com/prefix"),
+        ("https://example.com:443/", "https://example.com"),
+        ("https://example.com:", "https://example.com"),
+        ("https://example.com:8443", "https://example.com:8443"),
+        ("http://LOCALHOST:8787", "http://localhost:8787"),
+        ("http://127.0.0.1:9/", "http://127.0.0.1:9"),
+        ("http://127.1/", "http://127.0.0.1"),
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+        ("http://[0:0:0:0:0:0:0:1]/", "http://[::1]"),
+    ] {
+        assert_eq!(url_for(base).await, Ok(format!("{want}{path}")), "{base}");
+    }
+    for (base, why) in [
+        ("http://example.com", "must use https"),
+        ("http://128.0.0.1", "must use https"),
+        ("http://127.0.0.1.evil.com", "must use https"),
+        ("http://localhost.evil.com", "must use https"),
+        ("http://[::2]", "must use https"),
+        ("http://127.0.0.256", "must be an absolute https:// URL"),
+        ("ftp://example.com", "must be an absolute https:// URL"),
+        ("example.com", "must be an absolute https:// URL"),
+        ("//example.com", "must be an absolute https:// URL"),
+        ("https://", "must be an absolute https:// URL"),
+        ("https://:443", "must be an absolute https:// URL"),
+        ("https://[::1", "must be an absolute https:// URL"),
+        (
+            "https://example.com:99999",
+            "must be an absolute https:// URL",
+        ),
+        (
+            "https://user:pw@example.com",
+            "must not contain credentials",
+        ),
+        ("https://user@example.com", "must not contain credentials"),
+        (
+            "https://example.com?x=1",
+            "must not have a query or fragment",
+        ),
+        (
+            "https://example.com/#frag",
+            "must not have a query or fragment",
+        ),
+        ("https://exa mple.com", "must not contain spaces"),
+        (" https://example.com", "must not contain spaces"),
+        (
+            "https://example.com\\x",
+            "must not contain spaces, backslashes",
+        ),
+        (
+            "https://\u{e9}.com",
+            "must not contain spaces, backslashes or non-ASCII",
+        ),
+    ] {
+        let m = url_for(base).await.unwrap_err();
+        assert!(m.starts_with("baseUrl ") && m.contains(why), "{base}: {m}");
+        // ("https://" is in the message itself.)
+        assert!(
+            base == "https://" || !m.contains(base),
+            "the value is not echoed: {m}"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 async fn invalid_options_send_nothing() {
     let id = unique("invalid");

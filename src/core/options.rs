@@ -57,7 +57,7 @@ pub struct RawRequestOptions {
     /// `apiKey`.
     pub api_key: Field<Secret>,
     /// `baseUrl`.
-    pub base_url: Field<String>,
+    pub base_url: Field<BaseUrl>,
     /// `timeoutMs`.
     pub timeout_ms: Field<f64>,
 }
@@ -94,7 +94,7 @@ impl RequestOptions {
         };
         let base_url = match raw.base_url {
             Field::Missing => DEFAULT_BASE_URL.to_owned(),
-            Field::Value(s) => normalize_base_url(&s)?,
+            Field::Value(url) => normalize_base_url(&url)?,
             Field::WrongType => return Err(invalid("baseUrl", " must be a string")),
         };
         let timeout_ms = number_field(
@@ -185,84 +185,86 @@ pub fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// A `baseUrl` string and the platform's parse of it (JS `new URL`): URL syntax is the
+/// WHATWG parser's, as JSON syntax is `JSON.parse`'s; the rules below are ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseUrl {
+    /// The string as given.
+    pub raw: String,
+    /// Its parse, or `None` when it is not an absolute URL.
+    pub parsed: Option<UrlParts>,
+}
+
+/// The parts of a parsed URL that the rules look at.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct UrlParts {
+    /// `protocol`, e.g. `"https:"`.
+    pub protocol: String,
+    /// Whether `username` or `password` is non-empty.
+    pub credentials: bool,
+    /// `hostname`, lowercased, IPv4 in dotted decimal, IPv6 in brackets.
+    pub hostname: String,
+    /// `host`: the hostname and a non-default port.
+    pub host: String,
+    /// `pathname`, at least `"/"`.
+    pub pathname: String,
+}
+
 /// Checks a base URL (https, or http to a loopback host) and trims trailing slashes.
-pub fn normalize_base_url(s: &str) -> Result<String> {
+pub fn normalize_base_url(url: &BaseUrl) -> Result<String> {
     let bad = |what: &str| invalid("baseUrl", what);
-    let scheme = |prefix: &str| {
-        s.get(..prefix.len())
-            .filter(|p| p.eq_ignore_ascii_case(prefix))
-            .and_then(|_| s.get(prefix.len()..))
-    };
-    let (https, rest) = match (scheme("https://"), scheme("http://")) {
-        (Some(rest), _) => (true, rest),
-        (None, Some(rest)) => (false, rest),
-        _ => return Err(bad(" must be an absolute https:// URL")),
-    };
-    if s.bytes().any(|c| c <= b' ' || c == b'\\' || c >= 0x7f) {
+    // The parser would quietly fix these up; we refuse them instead.
+    if url
+        .raw
+        .bytes()
+        .any(|c| c <= b' ' || c == b'\\' || c >= 0x7f)
+    {
         return Err(bad(
             " must not contain spaces, backslashes or non-ASCII characters",
         ));
     }
-    if s.contains(['?', '#']) {
+    if url.raw.bytes().any(|c| c == b'?' || c == b'#') {
         return Err(bad(" must not have a query or fragment"));
     }
-    // Slicing with `get` and `split_once` keeps panics (and their messages) out of the wasm.
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (
-            rest.get(..i).unwrap_or_default(),
-            rest.get(i..).unwrap_or_default(),
-        ),
-        None => (rest, ""),
+    let Some(p) = &url.parsed else {
+        return Err(bad(" must be an absolute https:// URL"));
     };
-    if authority.contains('@') {
+    let https = match p.protocol.as_str() {
+        "https:" => true,
+        "http:" => false,
+        _ => return Err(bad(" must be an absolute https:// URL")),
+    };
+    if p.credentials {
         return Err(bad(" must not contain credentials"));
     }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        match v6.split_once(']') {
-            Some((inside, port)) => (authority.get(..inside.len() + 2).unwrap_or_default(), port),
-            None => return Err(bad(" has a malformed host")),
-        }
-    } else {
-        match authority.find(':') {
-            Some(i) => (
-                authority.get(..i).unwrap_or_default(),
-                authority.get(i..).unwrap_or_default(),
-            ),
-            None => (authority, ""),
-        }
-    };
-    if host.is_empty() || host == "[]" {
-        return Err(bad(" has no host"));
-    }
-    if let Some(p) = port.strip_prefix(':') {
-        if parse_digits(p, 5).is_none_or(|n| n > 65535) {
-            return Err(bad(" has an invalid port"));
-        }
-    } else if !port.is_empty() {
-        return Err(bad(" has a malformed host"));
-    }
-    if !https && !is_loopback(host) {
+    if !https && !is_loopback(&p.hostname) {
         return Err(bad(
             " must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])",
         ));
     }
-    let path = path.trim_end_matches('/');
-    let mut out = String::with_capacity(s.len());
-    out.push_str(if https { "https://" } else { "http://" });
-    out.push_str(&authority.to_ascii_lowercase());
-    out.push_str(path);
+    let mut path = p.pathname.as_bytes();
+    while let [rest @ .., b'/'] = path {
+        path = rest;
+    }
+    let mut out = String::with_capacity(url.raw.len());
+    out.push_str(&p.protocol);
+    out.push_str("//");
+    out.push_str(&p.host);
+    out.push_str(core::str::from_utf8(path).unwrap_or_default());
     Ok(out)
 }
 
-fn is_loopback(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    if host == "localhost" || host == "[::1]" || host == "[0:0:0:0:0:0:0:1]" {
+fn is_loopback(hostname: &str) -> bool {
+    if hostname == "localhost" || hostname == "[::1]" {
         return true;
     }
-    // 127.0.0.0/8: four dot-separated decimal octets, the first one 127.
+    // 127.0.0.0/8: four decimal octets (the parser has normalized IPv4 forms), the first 127.
     let mut octets = 0;
-    for (i, part) in host.split('.').enumerate() {
-        match parse_digits(part, 3) {
+    for (i, part) in hostname.as_bytes().split(|&c| c == b'.').enumerate() {
+        match core::str::from_utf8(part)
+            .ok()
+            .and_then(|p| parse_digits(p, 3))
+        {
             Some(n) if n <= 255 && (i != 0 || n == 127) => octets += 1,
             _ => return false,
         }
@@ -333,48 +335,143 @@ mod tests {
         assert_eq!(err(r), "apiKey is required");
     }
 
+    /// A base URL as `new URL(raw)` parses it (hostname and host given; both lowercased).
+    fn url(raw: &str, protocol: &str, host: &str, pathname: &str) -> BaseUrl {
+        BaseUrl {
+            raw: raw.into(),
+            parsed: Some(UrlParts {
+                protocol: protocol.into(),
+                credentials: false,
+                hostname: host
+                    .rsplit_once(':')
+                    .filter(|(h, _)| !h.ends_with(':'))
+                    .map_or(host, |(h, _)| h)
+                    .into(),
+                host: host.into(),
+                pathname: pathname.into(),
+            }),
+        }
+    }
+
     #[test]
     fn base_url_rules() {
         let ok = [
-            ("https://example.com", "https://example.com"),
-            ("https://example.com/", "https://example.com"),
-            ("HTTPS://Example.COM//", "https://example.com"),
-            ("https://example.com/prefix/", "https://example.com/prefix"),
-            ("https://example.com:8443", "https://example.com:8443"),
-            ("http://localhost:8787", "http://localhost:8787"),
-            ("http://127.0.0.1:9/", "http://127.0.0.1:9"),
-            ("http://127.255.3.4", "http://127.255.3.4"),
-            ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+            (
+                url("https://example.com", "https:", "example.com", "/"),
+                "https://example.com",
+            ),
+            (
+                url("HTTPS://Example.COM//", "https:", "example.com", "//"),
+                "https://example.com",
+            ),
+            (
+                url("https://e.com/prefix/", "https:", "e.com", "/prefix/"),
+                "https://e.com/prefix",
+            ),
+            (
+                url("https://e.com:8443", "https:", "e.com:8443", "/"),
+                "https://e.com:8443",
+            ),
+            (
+                url("http://localhost:8787", "http:", "localhost:8787", "/"),
+                "http://localhost:8787",
+            ),
+            (
+                url("http://127.0.0.1:9/", "http:", "127.0.0.1:9", "/"),
+                "http://127.0.0.1:9",
+            ),
+            (
+                url("http://127.255.3.4", "http:", "127.255.3.4", "/"),
+                "http://127.255.3.4",
+            ),
+            (
+                url("http://[::1]:8080/x", "http:", "[::1]:8080", "/x"),
+                "http://[::1]:8080/x",
+            ),
         ];
         for (input, want) in ok {
-            assert_eq!(normalize_base_url(input).unwrap(), want, "{input}");
+            assert_eq!(normalize_base_url(&input).unwrap(), want, "{}", input.raw);
         }
-        let bad = [
-            "http://example.com",
-            "http://128.0.0.1",
-            "http://127.0.0.1.evil.com",
-            "http://localhost.evil.com",
-            "http://127.0.0.256",
-            "ftp://example.com",
-            "example.com",
-            "//example.com",
-            "https://",
-            "https://:443",
-            "https://user:pw@example.com",
-            "https://example.com?x=1",
-            "https://example.com/#frag",
-            "https://exa mple.com",
-            "https://example.com:99999",
-            "https://example.com:",
-            "https://[::1",
-            "https://example.com\\x",
-        ];
-        for input in bad {
+        let message = |u: &BaseUrl| match normalize_base_url(u) {
+            Err(Error::InvalidOptions(m)) => m,
+            other => panic!("{}: {other:?}", u.raw),
+        };
+        for (input, why) in [
+            (
+                url("http://example.com", "http:", "example.com", "/"),
+                "must use https",
+            ),
+            (
+                url("http://128.0.0.1", "http:", "128.0.0.1", "/"),
+                "must use https",
+            ),
+            (
+                url(
+                    "http://127.0.0.1.evil.com",
+                    "http:",
+                    "127.0.0.1.evil.com",
+                    "/",
+                ),
+                "must use https",
+            ),
+            (
+                url(
+                    "http://localhost.evil.com",
+                    "http:",
+                    "localhost.evil.com",
+                    "/",
+                ),
+                "must use https",
+            ),
+            (
+                url("http://127.0.0", "http:", "127.0.0", "/"),
+                "must use https",
+            ),
+            (
+                url("ftp://example.com", "ftp:", "example.com", "/"),
+                "must be an absolute https:// URL",
+            ),
+            (
+                BaseUrl {
+                    raw: "example.com".into(),
+                    parsed: None,
+                },
+                "must be an absolute https:// URL",
+            ),
+            (
+                url("https://e.com?x=1", "https:", "e.com", "/"),
+                "must not have a query or fragment",
+            ),
+            (
+                url("https://e.com/#f", "https:", "e.com", "/"),
+                "must not have a query or fragment",
+            ),
+            (
+                url("https://exa mple.com", "https:", "exa%20mple.com", "/"),
+                "must not contain spaces",
+            ),
+            (
+                url("https://e.com\\x", "https:", "e.com", "/x"),
+                "must not contain spaces, backslashes",
+            ),
+            (
+                url("https://\u{e9}.com", "https:", "xn--9ca.com", "/"),
+                "non-ASCII",
+            ),
+        ] {
+            let m = message(&input);
             assert!(
-                matches!(normalize_base_url(input), Err(Error::InvalidOptions(_))),
-                "{input}"
+                m.starts_with("baseUrl ") && m.contains(why),
+                "{}: {m}",
+                input.raw
             );
         }
+        let mut with_credentials = url("https://u:p@e.com", "https:", "e.com", "/");
+        with_credentials.parsed.as_mut().unwrap().credentials = true;
+        assert_eq!(
+            message(&with_credentials),
+            "baseUrl must not contain credentials"
+        );
         let mut r = raw();
         r.base_url = Field::WrongType;
         assert_eq!(err(r), "baseUrl must be a string");

@@ -48,16 +48,26 @@ pub fn percent_encode_into(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::options::{Field, RawRequestOptions, Secret};
+    use crate::core::options::{BaseUrl, Field, RawRequestOptions, Secret, UrlParts};
 
-    fn opts(base: &str) -> RequestOptions {
+    fn opts((protocol, host, pathname): (&str, &str, &str)) -> RequestOptions {
+        let base = BaseUrl {
+            raw: format!("{protocol}//{host}{pathname}"),
+            parsed: Some(UrlParts {
+                protocol: protocol.into(),
+                credentials: false,
+                hostname: host.split(':').next().unwrap().into(),
+                host: host.into(),
+                pathname: pathname.into(),
+            }),
+        };
         RequestOptions::parse(RawRequestOptions {
             client_account_id: Field::Value("9F3C2F5E-7a4b-4c1d-8e2f-0a1b2c3d4e5f".into()),
             key_id: Field::Value("11111111-2222-4333-8444-555555555555".into()),
             api_key: Field::Value(Secret::from(
                 "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee".to_string(),
             )),
-            base_url: Field::Value(base.into()),
+            base_url: Field::Value(base),
             timeout_ms: Field::Missing,
         })
         .unwrap()
@@ -66,11 +76,11 @@ mod tests {
     #[test]
     fn url_joins_base_path_and_account() {
         assert_eq!(
-            token_url(&opts("https://example.com/")),
+            token_url(&opts(("https:", "example.com", "/"))),
             "https://example.com/clients/9F3C2F5E-7a4b-4c1d-8e2f-0a1b2c3d4e5f/token"
         );
         assert_eq!(
-            token_url(&opts("http://127.0.0.1:8787/relay/")),
+            token_url(&opts(("http:", "127.0.0.1:8787", "/relay/"))),
             "http://127.0.0.1:8787/relay/clients/9F3C2F5E-7a4b-4c1d-8e2f-0a1b2c3d4e5f/token"
         );
     }
@@ -78,7 +88,7 @@ mod tests {
     #[test]
     fn body_is_exact_json() {
         assert_eq!(
-            token_body(&opts("https://example.com")),
+            token_body(&opts(("https:", "example.com", "/"))),
             r#"{"key_id":"11111111-2222-4333-8444-555555555555","api_key":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"}"#
         );
     }

@@ -1,8 +1,11 @@
 //! Reading option objects passed from JS into the core's raw option types.
 
-use super::sys::{request_fields, AbortSignal};
+use super::sys::{request_fields, url_parts, AbortSignal};
 use crate::core::error::Result;
-use crate::core::options::{invalid, Field, RawRequestOptions, RequestOptions, Secret};
+use crate::core::options::{
+    invalid, BaseUrl, Field, RawRequestOptions, RequestOptions, Secret, UrlParts,
+};
+use alloc::string::String;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -86,7 +89,11 @@ pub fn validate_fields(fields: &Array) -> Result<RequestOptions> {
             Field::Missing => Field::Missing,
             Field::WrongType => Field::WrongType,
         },
-        base_url: string(3),
+        base_url: match string(3) {
+            Field::Value(raw) => Field::Value(base_url(raw, &fields.get(3))),
+            Field::Missing => Field::Missing,
+            Field::WrongType => Field::WrongType,
+        },
         timeout_ms: classify(fields.get(4), JsValue::as_f64),
     })
 }
@@ -110,6 +117,21 @@ pub fn transport(fields: &Array) -> Result<Transport> {
         signal,
         api_key: fields.get(2),
     })
+}
+
+/// A `baseUrl` string and its parse by the platform's URL parser.
+fn base_url(raw: String, value: &JsValue) -> BaseUrl {
+    let parsed = url_parts(value).map(|p| {
+        let part = |i| p.get(i).as_string().unwrap_or_default();
+        UrlParts {
+            protocol: part(0),
+            credentials: !part(1).is_empty() || !part(2).is_empty(),
+            hostname: part(3),
+            host: part(4),
+            pathname: part(5),
+        }
+    });
+    BaseUrl { raw, parsed }
 }
 
 fn classify<T>(v: JsValue, read: impl FnOnce(&JsValue) -> Option<T>) -> Field<T> {

@@ -71,6 +71,11 @@ extern "C" {
     #[wasm_bindgen(js_name = accessToken)]
     pub fn access_token(token: &JsValue, created_at: &JsValue, expires_at: f64) -> js_sys::Object;
 
+    /// `[protocol, username, password, hostname, host, pathname]` of `new URL(url)`, or
+    /// `None` when it throws.
+    #[wasm_bindgen(js_name = urlParts)]
+    pub fn url_parts(url: &JsValue) -> Option<js_sys::Array>;
+
     /// Whether `store` has `get` and `set` methods (getters that throw count as no).
     #[wasm_bindgen(js_name = isStore)]
     pub fn is_store(store: &JsValue) -> bool;
