@@ -2,11 +2,20 @@
 // what a response means, serve/refresh/wait, quota, retries, store entries) is made by
 // the Rust side (src/js/engine.rs, src/js/request_token.rs). scripts/pack.mjs copies this
 // directory next to the wasm-bindgen glue (hence `../truecaller_token.js`) and bundles it.
-import { __prepare, __finish, __Engine, __stored } from "../truecaller_token.js";
+import { initSync as instantiate, __prepare, __finish, __Engine, __stored, __defaultBaseUrl } from "../truecaller_token.js";
 import { exchange } from "./exchange.js";
 import { canReplay, withAuthorization } from "./authorized_fetch.js";
 
-export { default, initSync, __truecallerErrorClass, __defaultBaseUrl } from "../truecaller_token.js";
+export { TruecallerError } from "./truecaller_error.js";
+
+// The constant lives in the Rust core: read once the module is instantiated (a live binding).
+export let DEFAULT_BASE_URL;
+
+// Instantiates the .wasm (a WebAssembly.Module or its bytes); the package entries call it.
+export function initSync(module) {
+  instantiate(module);
+  DEFAULT_BASE_URL = __defaultBaseUrl();
+}
 
 export function requestToken(options) {
   let p;
@@ -173,7 +182,8 @@ export class TokenClient {
     }
   }
 
-  // The stored entry, if the store answers in time with a well-formed one; store errors are ignored.
+  // The stored entry, if the store answers in time with a well-formed one; store errors
+  // (and entries that are not JSON) are ignored.
   async #read() {
     let timer;
     try {
@@ -183,7 +193,7 @@ export class TokenClient {
           timer = setTimeout(resolve, this.#storeTimeout);
         }),
       ]);
-      return __stored(value);
+      return typeof value === "string" ? __stored(JSON.parse(value)) : undefined;
     } catch {
       return undefined;
     } finally {

@@ -29,6 +29,10 @@ export function urlParts(url) {
   }
 }
 
+export function quota(limit, windowMs, used, remaining, resetAt) {
+  return { limit, windowMs, used, remaining, resetAt };
+}
+
 export function isStore(store) {
   try {
     return typeof store.get === "function" && typeof store.set === "function";

@@ -1,8 +1,8 @@
-// Browsers (native ES modules, bundlers): fetches the .wasm next to this module with top-level await.
-import init, { __truecallerErrorClass, __defaultBaseUrl } from "./wasm/truecaller_token.js";
+// Browsers (native ES modules, bundlers): compiles the .wasm next to this module with top-level await.
+import { initSync } from "./wasm/truecaller_token.js";
 
-await init({ module_or_path: new URL("./wasm/truecaller_token_bg.wasm", import.meta.url) });
+const response = await fetch(new URL("./wasm/truecaller_token_bg.wasm", import.meta.url));
+if (!response.ok) throw new Error(`truecaller-token: its .wasm did not load (HTTP ${response.status})`);
+initSync({ module: await WebAssembly.compile(await response.arrayBuffer()) });
 
-export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
-export const TruecallerError = __truecallerErrorClass();
-export const DEFAULT_BASE_URL = __defaultBaseUrl();
+export { requestToken, TokenClient, TruecallerError, DEFAULT_BASE_URL } from "./wasm/truecaller_token.js";

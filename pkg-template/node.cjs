@@ -8,5 +8,5 @@ glue.initSync({ module: readFileSync(join(__dirname, "wasm", "truecaller_token_b
 
 exports.requestToken = glue.requestToken;
 exports.TokenClient = glue.TokenClient;
-exports.TruecallerError = glue.__truecallerErrorClass();
-exports.DEFAULT_BASE_URL = glue.__defaultBaseUrl();
+exports.TruecallerError = glue.TruecallerError;
+exports.DEFAULT_BASE_URL = glue.DEFAULT_BASE_URL;

@@ -1,9 +1,7 @@
 // Node (ESM): compiles the .wasm synchronously at import time; no init call needed.
 import { readFileSync } from "node:fs";
-import { initSync, __truecallerErrorClass, __defaultBaseUrl } from "./wasm/truecaller_token.js";
+import { initSync } from "./wasm/truecaller_token.js";
 
 initSync({ module: readFileSync(new URL("./wasm/truecaller_token_bg.wasm", import.meta.url)) });
 
-export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
-export const TruecallerError = __truecallerErrorClass();
-export const DEFAULT_BASE_URL = __defaultBaseUrl();
+export { requestToken, TokenClient, TruecallerError, DEFAULT_BASE_URL } from "./wasm/truecaller_token.js";

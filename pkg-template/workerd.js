@@ -1,9 +1,7 @@
 // Cloudflare Workers: wrangler bundles the .wasm as a compiled module; instantiate it synchronously.
 import wasm from "./wasm/truecaller_token_bg.wasm";
-import { initSync, __truecallerErrorClass, __defaultBaseUrl } from "./wasm/truecaller_token.js";
+import { initSync } from "./wasm/truecaller_token.js";
 
 initSync({ module: wasm });
 
-export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
-export const TruecallerError = __truecallerErrorClass();
-export const DEFAULT_BASE_URL = __defaultBaseUrl();
+export { requestToken, TokenClient, TruecallerError, DEFAULT_BASE_URL } from "./wasm/truecaller_token.js";

@@ -141,5 +141,7 @@ function minifyNames() {
     glue = glue.replace(new RegExp(`\\bwasm\\.${name.replace(/\$/g, "\\$")}\\b`, "g"), `wasm.${short}`);
   }
   if (/\bwasm\.__/.test(glue)) throw new Error("minifyNames: an export of the glue was not renamed");
+  // The glue's JS snippets are the files of js/ that api.js imports: one TruecallerError class.
+  replace(/\.\/snippets\/truecaller-token-[0-9a-f]+\/js\//g, "./js/");
   writeFileSync(glueFile, glue);
 }

@@ -242,15 +242,16 @@ pub fn normalize_base_url(url: &BaseUrl) -> Result<String> {
             " must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])",
         ));
     }
-    let mut path = p.pathname.as_bytes();
-    while let [rest @ .., b'/'] = path {
-        path = rest;
-    }
+    let trimmed = p
+        .pathname
+        .bytes()
+        .rposition(|c| c != b'/')
+        .map_or(0, |i| i + 1);
     let mut out = String::with_capacity(url.raw.len());
     out.push_str(&p.protocol);
     out.push_str("//");
     out.push_str(&p.host);
-    out.push_str(core::str::from_utf8(path).unwrap_or_default());
+    out.push_str(p.pathname.get(..trimmed).unwrap_or_default());
     Ok(out)
 }
 

@@ -14,7 +14,7 @@ use crate::core::quota::Quota;
 use crate::core::retry::retry_delay;
 use crate::core::stored::{is_valid_entry, store_key, STORE_READ_TIMEOUT_MS};
 use alloc::string::String;
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 /// One `TokenClient`'s validated options, cache clock, quota and last failure.
@@ -133,7 +133,7 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         let key = || String::from(self.request.options.api_key.expose());
         let outcome = if failed { Err(outcome) } else { Ok(outcome) };
-        match settle(outcome, &key, self.request.options.timeout_ms, received_at) {
+        match settle(outcome, key, self.request.options.timeout_ms, received_at) {
             Ok(got) => {
                 self.failure = None;
                 Ok(
@@ -189,26 +189,20 @@ impl Engine {
     /// `{ limit, windowMs, used, remaining, resetAt }`.
     pub fn quota(&mut self, now: f64) -> Object {
         let q = self.quota.snapshot(now);
-        let obj = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&obj, &k.into(), &v);
-        };
-        set("limit", q.limit.into());
-        set("windowMs", q.window_ms.into());
-        set("used", q.used.into());
-        set("remaining", q.remaining.into());
-        set("resetAt", q.reset_at.map_or(JsValue::NULL, JsValue::from));
-        obj
+        sys::quota(
+            q.limit,
+            q.window_ms,
+            q.used,
+            q.remaining,
+            q.reset_at.map_or(JsValue::NULL, JsValue::from),
+        )
     }
 }
 
-/// A store entry (the JSON of an `AccessToken`) as a new `AccessToken`, or `undefined`
-/// when it is not a string holding a well-formed entry.
+/// A store entry (`JSON.parse` of what the store returned) as a new `AccessToken`, or
+/// `undefined` when it is not a well-formed entry.
 #[wasm_bindgen(js_name = __stored, skip_typescript)]
-pub fn stored(value: JsValue) -> JsValue {
-    let Some(entry) = value.as_string().and_then(|s| JSON::parse(&s).ok()) else {
-        return JsValue::UNDEFINED;
-    };
+pub fn stored(entry: JsValue) -> JsValue {
     let field = |k: &str| Reflect::get(&entry, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let (token, created_at, expires) = (
         field("token"),

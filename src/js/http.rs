@@ -66,7 +66,7 @@ impl Prepared {
 /// when the fetch failed) into a token or an error; `api_key` is redacted from any text.
 pub fn settle(
     outcome: Result<JsValue, JsValue>,
-    api_key: &dyn Fn() -> String,
+    api_key: impl Fn() -> String,
     timeout_ms: f64,
     received_at: f64,
 ) -> Result<Token> {
@@ -107,7 +107,7 @@ pub fn settle(
         retry_after: retry_after.as_deref(),
         // See `exchange` in js/exchange.js.
         body: match answer.get(2).as_f64() {
-            Some(2.0) if value.is_object() && !Array::is_array(&value) => Body::Object(&member),
+            Some(2.0) if value.is_object() && !Array::is_array(&value) => Body::Object(member),
             Some(2.0) => Body::NotObject,
             Some(1.0) => Body::NotJson,
             _ => Body::TooLarge,

@@ -8,7 +8,7 @@ use super::sys;
 use crate::core::response::TOKEN_LIFETIME_MS;
 use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::RefCell;
+use core::cell::Cell;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
@@ -25,16 +25,24 @@ pub fn prepare(options: JsValue) -> Result<Array, JsValue> {
     let transport = transport(&fields)?;
     // Calls with the same ids, key, base URL and timeout as the last valid one (JS `===` on
     // what was passed) reuse its validation and its URL and body strings.
-    let reused = LAST.0.borrow().as_ref().and_then(|(inputs, prepared)| {
-        (0..VALIDATED_FIELDS)
-            .all(|i| fields.get(i) == inputs.get(i))
-            .then(|| prepared.clone())
-    });
-    let prepared = match reused {
-        Some(prepared) => prepared,
-        None => {
-            let prepared = Rc::new(Prepared::new(validate_fields(&fields)?));
-            *LAST.0.borrow_mut() = Some((fields, prepared.clone()));
+    let last = LAST.0.take();
+    let prepared = match last {
+        Some((inputs, prepared))
+            if (0..VALIDATED_FIELDS).all(|i| fields.get(i) == inputs.get(i)) =>
+        {
+            LAST.0.set(Some((inputs, prepared.clone())));
+            prepared
+        }
+        _ => {
+            // On an error the last valid request is kept.
+            let prepared = match validate_fields(&fields) {
+                Ok(p) => Rc::new(Prepared::new(p)),
+                Err(e) => {
+                    LAST.0.set(last);
+                    return Err(e.into());
+                }
+            };
+            LAST.0.set(Some((fields, prepared.clone())));
             prepared
         }
     };
@@ -56,10 +64,10 @@ pub fn prepare(options: JsValue) -> Result<Array, JsValue> {
 
 /// The last valid request's inputs and its prepared form. It holds what the caller passed
 /// (the API key among it) until a call with other options replaces it; no token.
-struct Last(RefCell<Option<(Array, Rc<Prepared>)>>);
+struct Last(Cell<Option<(Array, Rc<Prepared>)>>);
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
 unsafe impl Sync for Last {}
-static LAST: Last = Last(RefCell::new(None));
+static LAST: Last = Last(Cell::new(None));
 
 /// The outcome of one `exchange` (see `js/exchange.js`) as an `AccessToken`, or the
 /// `TruecallerError` to throw; `api_key` is redacted from any upstream text.
@@ -73,7 +81,7 @@ pub fn finish(
 ) -> Result<JsValue, JsValue> {
     let outcome = if failed { Err(outcome) } else { Ok(outcome) };
     let key = || api_key.as_string().unwrap_or_default();
-    let got = settle(outcome, &key, timeout_ms, received_at)?;
+    let got = settle(outcome, key, timeout_ms, received_at)?;
     Ok(sys::access_token(&got.token, &got.created_at, expires_at(got.received_at)).into())
 }
 
@@ -99,13 +107,12 @@ pub fn request_token(options: JsValue) -> Promise {
     )
 }
 
-/// The `TruecallerError` class, re-exported by the package entries.
-#[wasm_bindgen(js_name = __truecallerErrorClass, skip_typescript)]
+/// The `TruecallerError` class (the package exports the same class from JS).
 pub fn truecaller_error_class() -> JsValue {
     sys::ERROR_CLASS.with(JsValue::clone)
 }
 
-/// `DEFAULT_BASE_URL`, re-exported by the package entries.
+/// `DEFAULT_BASE_URL`, exported by `js/api.js`.
 #[wasm_bindgen(js_name = __defaultBaseUrl, skip_typescript)]
 pub fn default_base_url() -> String {
     crate::DEFAULT_BASE_URL.into()

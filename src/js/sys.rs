@@ -76,6 +76,15 @@ extern "C" {
     #[wasm_bindgen(js_name = urlParts)]
     pub fn url_parts(url: &JsValue) -> Option<js_sys::Array>;
 
+    /// A new `Quota` object.
+    pub fn quota(
+        limit: u32,
+        window_ms: f64,
+        used: u32,
+        remaining: u32,
+        reset_at: JsValue,
+    ) -> js_sys::Object;
+
     /// Whether `store` has `get` and `set` methods (getters that throw count as no).
     #[wasm_bindgen(js_name = isStore)]
     pub fn is_store(store: &JsValue) -> bool;
