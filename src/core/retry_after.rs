@@ -4,7 +4,7 @@ use super::text::parse_digits;
 
 /// The wait in ms that a `Retry-After` value asks for, relative to `now_ms`; `None` when unparsable.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
-    let v = value.trim();
+    let v = value.trim_ascii();
     if let Some(seconds) = parse_digits(v, 10) {
         return Some(seconds as f64 * 1000.0);
     }

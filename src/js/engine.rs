@@ -2,7 +2,7 @@
 //! serve, refresh or wait, the quota, retries and store entries. Every method is
 //! synchronous; the awaiting happens in JS, so the `.wasm` carries no executor.
 
-use super::http::{settle, Prepared};
+use super::http::{settle, ApiKey, Prepared};
 use super::options::{function, number, read_fields, transport, validate_fields, Transport};
 use super::request_token::expires_at;
 use super::sys;
@@ -13,7 +13,6 @@ use crate::core::options::invalid;
 use crate::core::quota::Quota;
 use crate::core::retry::retry_delay;
 use crate::core::stored::{is_valid_entry, store_key, STORE_READ_TIMEOUT_MS};
-use alloc::string::String;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -131,7 +130,7 @@ impl Engine {
         failed: bool,
         received_at: f64,
     ) -> Result<JsValue, JsValue> {
-        let key = || String::from(self.request.options.api_key.expose());
+        let key = ApiKey::Rust(self.request.options.api_key.expose());
         let outcome = if failed { Err(outcome) } else { Ok(outcome) };
         match settle(outcome, key, self.request.options.timeout_ms, received_at) {
             Ok(got) => {

@@ -62,11 +62,37 @@ impl Prepared {
     }
 }
 
+/// The API key, for redaction: read from JS only when an error needs it.
+#[derive(Clone, Copy)]
+pub enum ApiKey<'a> {
+    /// Already in Rust.
+    Rust(&'a str),
+    /// As JS passed it.
+    Js(&'a JsValue),
+}
+
+impl core::fmt::Debug for ApiKey<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+impl ApiKey<'_> {
+    fn text(self) -> String {
+        match self {
+            ApiKey::Rust(s) => s.into(),
+            ApiKey::Js(v) => v.as_string().unwrap_or_default(),
+        }
+    }
+}
+
 /// Turns the exchange's outcome (`[status, retryAfter, bodyState, body]`, or `[kind, reason]`
 /// when the fetch failed) into a token or an error; `api_key` is redacted from any text.
+// Not inlined: `requestToken` and `TokenClient` share one copy in the `.wasm`.
+#[inline(never)]
 pub fn settle(
     outcome: Result<JsValue, JsValue>,
-    api_key: impl Fn() -> String,
+    api_key: ApiKey<'_>,
     timeout_ms: f64,
     received_at: f64,
 ) -> Result<Token> {
@@ -74,7 +100,7 @@ pub fn settle(
         Ok(answer) => answer.unchecked_into(),
         Err(failure) => {
             let failure: Array = failure.unchecked_into();
-            let reason = describe(&failure.get(1), &[&api_key()]);
+            let reason = describe(&failure.get(1), &[&api_key.text()]);
             return Err(match failure.get(0).as_string().as_deref() {
                 Some("timeout") => Error::Timeout(timeout_ms),
                 Some("aborted") => Error::Aborted(reason),
@@ -117,7 +143,7 @@ pub fn settle(
     let key = if (200..300).contains(&status) {
         String::new()
     } else {
-        api_key()
+        api_key.text()
     };
     classify(&received, received_at, &[&key])?;
     // The core accepted these very values: hand JS its own strings back.

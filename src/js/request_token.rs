@@ -2,7 +2,7 @@
 //! (`__finish`); `js/api.js` makes the fetch in between. Also [`request_token`] for
 //! Rust callers on wasm32.
 
-use super::http::{settle, Prepared};
+use super::http::{settle, ApiKey, Prepared};
 use super::options::{read_fields, transport, validate_fields, VALIDATED_FIELDS};
 use super::sys;
 use crate::core::response::TOKEN_LIFETIME_MS;
@@ -80,8 +80,7 @@ pub fn finish(
     received_at: f64,
 ) -> Result<JsValue, JsValue> {
     let outcome = if failed { Err(outcome) } else { Ok(outcome) };
-    let key = || api_key.as_string().unwrap_or_default();
-    let got = settle(outcome, key, timeout_ms, received_at)?;
+    let got = settle(outcome, ApiKey::Js(&api_key), timeout_ms, received_at)?;
     Ok(sys::access_token(&got.token, &got.created_at, expires_at(got.received_at)).into())
 }
 
