@@ -3,7 +3,7 @@
 // the Rust side (src/js/engine.rs, src/js/request_token.rs). scripts/pack.mjs copies this
 // directory next to the wasm-bindgen glue (hence `../truecaller_token.js`) and bundles it.
 import { initSync as instantiate, __prepare, __finish, __Engine, __stored, __defaultBaseUrl } from "../truecaller_token.js";
-import { exchange } from "./exchange.js";
+import { exchange, requestFields } from "./exchange.js";
 import { canReplay, withAuthorization } from "./authorized_fetch.js";
 
 export { TruecallerError } from "./truecaller_error.js";
@@ -17,10 +17,31 @@ export function initSync(module) {
   DEFAULT_BASE_URL = __defaultBaseUrl();
 }
 
+// The last valid call's option fields and what __prepare made of them. A call with the
+// same fields (===) reuses it: no validation, no crossing into the .wasm. It holds what
+// the caller passed (the API key among it) until a call with other options replaces it.
+let last = null;
+
+function prepare(options) {
+  let fields;
+  try {
+    if (options !== null && typeof options === "object") fields = requestFields(options);
+  } catch {}
+  if (fields && last) {
+    let i = 0;
+    while (i < 7 && fields[i] === last.fields[i]) i++;
+    if (i === 7) return last.parts;
+  }
+  // Without fields (not an object, or a getter threw), __prepare reads them to say why.
+  const parts = __prepare(options, fields);
+  last = { fields, parts };
+  return parts;
+}
+
 export function requestToken(options) {
   let p;
   try {
-    p = __prepare(options);
+    p = prepare(options);
   } catch (e) {
     return Promise.reject(e);
   }

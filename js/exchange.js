@@ -45,8 +45,9 @@ export function isStore(store) {
 const MAX_BODY = 65536;
 
 // One POST with a timeout and the caller's signal; redirects are not followed and a body
-// over MAX_BODY bytes is not read. The outcome is [status, retryAfter, bodyState, body] (status
-// 0 for an opaque redirect; the body parsed with JSON.parse, see below), or, when the fetch failed,
+// over MAX_BODY bytes is not read. The outcome is [status, retryAfter, bodyState, body, token,
+// created_at, slug, message] (status 0 for an opaque redirect; the body parsed with
+// JSON.parse, see below, and four of its members), or, when the fetch failed,
 // [kind, reason] with kind "timeout", "aborted" or "network". The promise resolves with
 // `finish(outcome, failed)` (the Rust side, which classifies it) and rejects if that throws.
 export async function exchange(fetchFn, url, body, timeoutMs, signal, finish) {
@@ -93,7 +94,18 @@ export async function exchange(fetchFn, url, body, timeoutMs, signal, finish) {
           state = 1;
         }
       }
-      outcome = [res.type === "opaqueredirect" ? 0 : res.status, header("retry-after"), state, value];
+      // The members the Rust side reads, by position: no property name crosses the boundary.
+      const o = state === 2 && value !== null && typeof value === "object" ? value : {};
+      outcome = [
+        res.type === "opaqueredirect" ? 0 : res.status,
+        header("retry-after"),
+        state,
+        value,
+        o.token,
+        o.created_at,
+        o.slug,
+        o.message,
+      ];
     } catch (e) {
       failed = true;
       if (timedOut) outcome = ["timeout", e];

@@ -9,7 +9,7 @@ use crate::core::request::{token_body, token_url};
 use crate::core::response::{classify, Body, Member, Received};
 use crate::core::text::is_whole;
 use alloc::string::String;
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -86,8 +86,8 @@ impl ApiKey<'_> {
     }
 }
 
-/// Turns the exchange's outcome (`[status, retryAfter, bodyState, body]`, or `[kind, reason]`
-/// when the fetch failed) into a token or an error; `api_key` is redacted from any text.
+/// Turns the exchange's outcome (`[status, retryAfter, bodyState, body, token, created_at,
+/// slug, message]`, or `[kind, reason]` when the fetch failed) into a token or an error; `api_key` is redacted from any text.
 // Not inlined: `requestToken` and `TokenClient` share one copy in the `.wasm`.
 #[inline(never)]
 pub fn settle(
@@ -118,8 +118,16 @@ pub fn settle(
     };
     let retry_after: Option<String> = answer.get(1).as_string();
     let value = answer.get(3);
-    let get =
-        |key: &str| Reflect::get(&value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    // `exchange` hands over these members at fixed positions.
+    let get = |key: &str| {
+        answer.get(match key {
+            "token" => 4,
+            "created_at" => 5,
+            "slug" => 6,
+            "message" => 7,
+            _ => return JsValue::UNDEFINED,
+        })
+    };
     let member = |key: &str| {
         let v = get(key);
         match v.as_string() {

@@ -75,9 +75,6 @@ pub fn read_fields(options: &JsValue) -> Result<Array> {
     request_fields(options).map_err(|_| invalid("options", " could not be read"))
 }
 
-/// How many of the fields `validate_fields` reads (the rest go to `transport`).
-pub const VALIDATED_FIELDS: u32 = 5;
-
 /// Validates the ids, API key, base URL and timeout among the fields.
 pub fn validate_fields(fields: &Array) -> Result<RequestOptions> {
     let string = |i| classify(fields.get(i), JsValue::as_string);

@@ -3,14 +3,13 @@
 //! Rust callers on wasm32.
 
 use super::http::{settle, ApiKey, Prepared};
-use super::options::{read_fields, transport, validate_fields, VALIDATED_FIELDS};
+use super::options::{read_fields, transport, validate_fields};
 use super::sys;
 use crate::core::response::TOKEN_LIFETIME_MS;
-use alloc::rc::Rc;
 use alloc::string::String;
-use core::cell::Cell;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Expiry of a token received at `received_at` (our clock, not the server's).
 pub fn expires_at(received_at: f64) -> f64 {
@@ -18,34 +17,16 @@ pub fn expires_at(received_at: f64) -> f64 {
 }
 
 /// Validates the options of one request: `[url, body, timeoutMs, apiKey, signal, fetch]`
-/// (the API key as JS passed it), or throws `invalid_options`.
+/// (the API key as JS passed it), or throws `invalid_options`. `fields` are the options'
+/// `requestFields` when JS could read them (`js/api.js` keeps the last valid answer).
 #[wasm_bindgen(js_name = __prepare, skip_typescript)]
-pub fn prepare(options: JsValue) -> Result<Array, JsValue> {
-    let fields = read_fields(&options)?;
-    let transport = transport(&fields)?;
-    // Calls with the same ids, key, base URL and timeout as the last valid one (JS `===` on
-    // what was passed) reuse its validation and its URL and body strings.
-    let last = LAST.0.take();
-    let prepared = match last {
-        Some((inputs, prepared))
-            if (0..VALIDATED_FIELDS).all(|i| fields.get(i) == inputs.get(i)) =>
-        {
-            LAST.0.set(Some((inputs, prepared.clone())));
-            prepared
-        }
-        _ => {
-            // On an error the last valid request is kept.
-            let prepared = match validate_fields(&fields) {
-                Ok(p) => Rc::new(Prepared::new(p)),
-                Err(e) => {
-                    LAST.0.set(last);
-                    return Err(e.into());
-                }
-            };
-            LAST.0.set(Some((fields, prepared.clone())));
-            prepared
-        }
+pub fn prepare(options: JsValue, fields: JsValue) -> Result<Array, JsValue> {
+    let fields = match fields.dyn_into::<Array>() {
+        Ok(fields) => fields,
+        Err(_) => read_fields(&options)?,
     };
+    let transport = transport(&fields)?;
+    let prepared = Prepared::new(validate_fields(&fields)?);
     Ok(sys::parts(
         &prepared.url,
         &prepared.body,
@@ -61,13 +42,6 @@ pub fn prepare(options: JsValue) -> Result<Array, JsValue> {
             .map_or(&JsValue::UNDEFINED, |f| f.as_ref()),
     ))
 }
-
-/// The last valid request's inputs and its prepared form. It holds what the caller passed
-/// (the API key among it) until a call with other options replaces it; no token.
-struct Last(Cell<Option<(Array, Rc<Prepared>)>>);
-// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
-unsafe impl Sync for Last {}
-static LAST: Last = Last(Cell::new(None));
 
 /// The outcome of one `exchange` (see `js/exchange.js`) as an `AccessToken`, or the
 /// `TruecallerError` to throw; `api_key` is redacted from any upstream text.
@@ -88,7 +62,7 @@ pub fn finish(
 /// `requestToken`, for Rust code on wasm32. Resolves to an `AccessToken` object;
 /// rejects with a `TruecallerError`.
 pub fn request_token(options: JsValue) -> Promise {
-    let parts = match prepare(options) {
+    let parts = match prepare(options, JsValue::UNDEFINED) {
         Ok(parts) => parts,
         Err(e) => return Promise::reject(&e),
     };
