@@ -2,7 +2,8 @@
 //!
 //! [`core`] holds everything that can be decided without a JS runtime (option
 //! validation, request building, response classification, quota, retries,
-//! freshness). On `wasm32` the `js` shell adds `fetch`, timers and the JS API.
+//! freshness). On `wasm32` the `js` shell exports them to the JS half of the
+//! package (`js/`), which makes the fetches and awaits.
 
 #![deny(missing_docs, missing_debug_implementations)]
 // The shipped `.wasm` is built without the `std` feature: no_std, with a panic

@@ -1,4 +1,6 @@
-//! The thin wasm shell: `fetch`, timers, JS objects and the `#[wasm_bindgen]` exports.
+//! The thin wasm shell: synchronous `#[wasm_bindgen]` exports (validation, classification,
+//! `TokenClient`'s decisions) and the raw JS bindings. The awaiting, `fetch` and timers are JS
+//! (`js/api.js`, `js/exchange.js`).
 
 pub mod engine;
 pub mod error;
