@@ -321,6 +321,8 @@ test("store: async stores work; throwing, rejecting and garbage stores fall back
     { get() { throw new Error("down"); }, set() { throw new Error("down"); }, delete() { throw new Error("down"); } },
     { get: () => Promise.reject(new Error("down")), set: () => Promise.reject(new Error("down")) },
     { get: () => "not json", set() {} },
+    { get: () => "null", set() {} },
+    { get: () => 42, set() {} },
     { get: () => JSON.stringify({ token: "x", createdAt: "c", expiresAt: "soon" }), set() {} },
     { get: () => JSON.stringify({ token: "stale", createdAt: "c", expiresAt: 1 }), set() {} },
     { get: () => new Promise(() => {}), set() {} },
