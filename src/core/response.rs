@@ -16,6 +16,11 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const TOKEN_LIFETIME_MS: f64 = 60.0 * 60.0 * 1000.0;
 const MAX_UPSTREAM_TEXT: usize = 300;
 
+/// Expiry of a token received at `received_at`: our clock, not the server's `created_at`.
+pub fn expires_at(received_at: f64) -> f64 {
+    received_at + TOKEN_LIFETIME_MS
+}
+
 /// The useful part of a 2xx body.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenBody {

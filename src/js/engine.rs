@@ -3,8 +3,7 @@
 //! synchronous; the awaiting happens in JS, so the `.wasm` carries no executor.
 
 use super::http::{settle, ApiKey, Prepared};
-use super::options::{function, number, read_fields, transport, validate_fields, Transport};
-use super::request_token::expires_at;
+use super::options::{function, number, request_options, Transport};
 use super::sys;
 use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
 use crate::core::client_options::{ClientOptions, RawClientOptions};
@@ -45,9 +44,7 @@ impl Engine {
     /// Validates every option; bad ones throw a `TruecallerError` with code `invalid_options`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Engine, JsValue> {
-        let fields = read_fields(&options)?;
-        let request = validate_fields(&fields)?;
-        let transport = transport(&fields)?;
+        let (request, transport) = request_options(&options)?;
         let options_ = ClientOptions::parse(RawClientOptions {
             refresh_window_ms: number(&options, "refreshWindowMs"),
             max_retries: number(&options, "maxRetries"),
@@ -131,14 +128,16 @@ impl Engine {
         received_at: f64,
     ) -> Result<JsValue, JsValue> {
         let key = ApiKey::Rust(self.request.options.api_key.expose());
-        let outcome = if failed { Err(outcome) } else { Ok(outcome) };
-        match settle(outcome, key, self.request.options.timeout_ms, received_at) {
-            Ok(got) => {
+        match settle(
+            outcome,
+            failed,
+            key,
+            self.request.options.timeout_ms,
+            received_at,
+        ) {
+            Ok(access) => {
                 self.failure = None;
-                Ok(
-                    sys::access_token(&got.token, &got.created_at, expires_at(got.received_at))
-                        .into(),
-                )
+                Ok(access)
             }
             Err(e) => {
                 let js = super::error::to_js(&e);

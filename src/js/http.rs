@@ -3,34 +3,16 @@
 //! is sent and what the answer means are decided in the core.
 
 use super::error::describe;
+use super::sys;
 use crate::core::error::{Error, Result};
 use crate::core::options::RequestOptions;
 use crate::core::request::{token_body, token_url};
-use crate::core::response::{classify, Body, Member, Received};
+use crate::core::response::{classify, expires_at, Body, Member, Received};
 use crate::core::text::is_whole;
 use alloc::string::String;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// A token, as JS strings, and the local time it arrived.
-pub struct Token {
-    /// The bearer token.
-    pub token: JsValue,
-    /// The server's `created_at`.
-    pub created_at: JsValue,
-    /// Local receive time, epoch ms.
-    pub received_at: f64,
-}
-
-impl core::fmt::Debug for Token {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // Never the token.
-        f.debug_struct("Token")
-            .field("received_at", &self.received_at)
-            .finish_non_exhaustive()
-    }
-}
 
 /// A validated request, with its URL and body already JS strings (a client sends the
 /// same ones every time; `requestToken` keeps the last one).
@@ -87,27 +69,26 @@ impl ApiKey<'_> {
 }
 
 /// Turns the exchange's outcome (`[status, retryAfter, bodyState, body, token, created_at,
-/// slug, message]`, or `[kind, reason]` when the fetch failed) into a token or an error; `api_key` is redacted from any text.
+/// slug, message]`, or `[kind, reason]` when `failed`) into an `AccessToken` object or an
+/// error; `api_key` is redacted from any text.
 // Not inlined: `requestToken` and `TokenClient` share one copy in the `.wasm`.
 #[inline(never)]
 pub fn settle(
-    outcome: Result<JsValue, JsValue>,
+    outcome: JsValue,
+    failed: bool,
     api_key: ApiKey<'_>,
     timeout_ms: f64,
     received_at: f64,
-) -> Result<Token> {
-    let answer: Array = match outcome {
-        Ok(answer) => answer.unchecked_into(),
-        Err(failure) => {
-            let failure: Array = failure.unchecked_into();
-            let reason = describe(&failure.get(1), &[&api_key.text()]);
-            return Err(match failure.get(0).as_string().as_deref() {
-                Some("timeout") => Error::Timeout(timeout_ms),
-                Some("aborted") => Error::Aborted(reason),
-                _ => Error::Network(reason),
-            });
-        }
-    };
+) -> Result<JsValue> {
+    let answer: Array = outcome.unchecked_into();
+    if failed {
+        let reason = describe(&answer.get(1), &[&api_key.text()]);
+        return Err(match answer.get(0).as_string().as_deref() {
+            Some("timeout") => Error::Timeout(timeout_ms),
+            Some("aborted") => Error::Aborted(reason),
+            _ => Error::Network(reason),
+        });
+    }
     let status = match answer.get(0).as_f64() {
         Some(s) if is_whole(s) && (0.0..=999.0).contains(&s) => s as u16,
         _ => {
@@ -155,9 +136,6 @@ pub fn settle(
     };
     classify(&received, received_at, &[&key])?;
     // The core accepted these very values: hand JS its own strings back.
-    Ok(Token {
-        token: get("token"),
-        created_at: get("created_at"),
-        received_at,
-    })
+    let access = sys::access_token(&get("token"), &get("created_at"), expires_at(received_at));
+    Ok(access.into())
 }

@@ -5,16 +5,10 @@
 use super::http::{settle, ApiKey, Prepared};
 use super::options::{read_fields, transport, validate_fields};
 use super::sys;
-use crate::core::response::TOKEN_LIFETIME_MS;
 use alloc::string::String;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// Expiry of a token received at `received_at` (our clock, not the server's).
-pub fn expires_at(received_at: f64) -> f64 {
-    received_at + TOKEN_LIFETIME_MS
-}
 
 /// Validates the options of one request: `[url, body, timeoutMs, apiKey, signal, fetch]`
 /// (the API key as JS passed it), or throws `invalid_options`. `fields` are the options'
@@ -53,9 +47,13 @@ pub fn finish(
     timeout_ms: f64,
     received_at: f64,
 ) -> Result<JsValue, JsValue> {
-    let outcome = if failed { Err(outcome) } else { Ok(outcome) };
-    let got = settle(outcome, ApiKey::Js(&api_key), timeout_ms, received_at)?;
-    Ok(sys::access_token(&got.token, &got.created_at, expires_at(got.received_at)).into())
+    Ok(settle(
+        outcome,
+        failed,
+        ApiKey::Js(&api_key),
+        timeout_ms,
+        received_at,
+    )?)
 }
 
 /// Requests one access token, no cache, no retry: the same as the package's
