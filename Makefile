@@ -13,7 +13,7 @@ lint: setup
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
-	cargo clippy --release --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --all-targets --features js-api -- -D warnings
 
 test-host: setup
 	cargo test
@@ -27,7 +27,7 @@ test-js: pack
 test: lint test-host test-wasm test-js
 
 clean:
-	rm -rf build dist target/wasm32-unknown-unknown/release
+	rm -rf build dist test-output target/wasm32-unknown-unknown/release
 
 PORT ?= 8787
 UPSTREAM ?=

@@ -1,8 +1,10 @@
 // Browsers (native ES modules, bundlers): compiles the .wasm next to this module with top-level await.
-import { initSync } from "./wasm/truecaller_token.js";
+import { initSync, __defaultBaseUrl, __errorClass } from "./wasm/truecaller_token.js";
 
 const response = await fetch(new URL("./wasm/truecaller_token_bg.wasm", import.meta.url));
 if (!response.ok) throw new Error(`truecaller-token: its .wasm did not load (HTTP ${response.status})`);
 initSync({ module: await WebAssembly.compile(await response.arrayBuffer()) });
 
-export { requestToken, TokenClient, TruecallerError, DEFAULT_BASE_URL } from "./wasm/truecaller_token.js";
+export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
+export const DEFAULT_BASE_URL = __defaultBaseUrl();
+export const TruecallerError = __errorClass();

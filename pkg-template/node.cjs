@@ -1,12 +1,4 @@
 "use strict";
-// Node (CommonJS): the same glue as node.mjs, converted to CommonJS at pack time.
-const { readFileSync } = require("node:fs");
-const { join } = require("node:path");
-const glue = require("./wasm/truecaller_token.cjs");
-
-glue.initSync({ module: readFileSync(join(__dirname, "wasm", "truecaller_token_bg.wasm")) });
-
-exports.requestToken = glue.requestToken;
-exports.TokenClient = glue.TokenClient;
-exports.TruecallerError = glue.TruecallerError;
-exports.DEFAULT_BASE_URL = glue.DEFAULT_BASE_URL;
+// Node (CommonJS): the ES module entry, loaded with require() (Node 20.19+, 22.12+), so
+// `require` and `import` share one instance and one TruecallerError class.
+module.exports = require("./node.mjs");

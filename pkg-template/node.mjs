@@ -1,7 +1,9 @@
-// Node (ESM): compiles the .wasm synchronously at import time; no init call needed.
+// Node (ESM; also Deno and Bun): compiles the .wasm synchronously at import time; no init call needed.
 import { readFileSync } from "node:fs";
-import { initSync } from "./wasm/truecaller_token.js";
+import { initSync, __defaultBaseUrl, __errorClass } from "./wasm/truecaller_token.js";
 
 initSync({ module: readFileSync(new URL("./wasm/truecaller_token_bg.wasm", import.meta.url)) });
 
-export { requestToken, TokenClient, TruecallerError, DEFAULT_BASE_URL } from "./wasm/truecaller_token.js";
+export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
+export const DEFAULT_BASE_URL = __defaultBaseUrl();
+export const TruecallerError = __errorClass();

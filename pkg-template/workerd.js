@@ -1,7 +1,9 @@
 // Cloudflare Workers: wrangler bundles the .wasm as a compiled module; instantiate it synchronously.
 import wasm from "./wasm/truecaller_token_bg.wasm";
-import { initSync } from "./wasm/truecaller_token.js";
+import { initSync, __defaultBaseUrl, __errorClass } from "./wasm/truecaller_token.js";
 
 initSync({ module: wasm });
 
-export { requestToken, TokenClient, TruecallerError, DEFAULT_BASE_URL } from "./wasm/truecaller_token.js";
+export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
+export const DEFAULT_BASE_URL = __defaultBaseUrl();
+export const TruecallerError = __errorClass();

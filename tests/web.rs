@@ -1,15 +1,25 @@
-//! `requestToken` through the real wasm build, in Node and in headless Chromium,
-//! against the local token server that `make test` starts (tests/run-wasm-tests.mjs).
+//! The crate through the real wasm build, in Node and in headless Chromium, against the
+//! local token server that `make test` starts (tests/run-wasm-tests.mjs): the Rust API
+//! (`request_token`, `TokenClient`) and the JS exports it backs (`requestToken`).
 
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "js-api"))]
 
 use js_sys::{Function, Object, Promise, Reflect, JSON};
-use truecaller_token::js::request_token::{request_token, truecaller_error_class};
-use truecaller_token::js::sys;
+use std::rc::Rc;
+use truecaller_token::exports::request_token;
+use truecaller_token::{
+    ClientOptions, ErrorCode, RequestOptions, StoreError, StoreFuture, TokenClient, TokenStore,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+use truecaller_token::sys::set_timeout;
+
+fn global_fetch(input: &JsValue, init: &JsValue) -> Promise {
+    js_sys::Promise::resolve(&truecaller_token::sys::global_fetch_with_init(input, init).unwrap())
+}
 
 const SERVER: &str = match option_env!("TC_TOKEN_SERVER") {
     Some(s) => s,
@@ -59,7 +69,7 @@ async fn fails(o: &Object) -> JsValue {
         Ok(v) => panic!("expected a rejection, got {v:?}"),
         Err(e) => {
             assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
-            let class: Function = truecaller_error_class().unchecked_into();
+            let class: Function = truecaller_token::exports::truecaller_error().unchecked_into();
             assert!(e.dyn_ref::<Object>().unwrap().is_instance_of::<Object>());
             assert!(Reflect::get(&class, &"prototype".into()).is_ok());
             assert!(
@@ -96,11 +106,10 @@ fn code(e: &JsValue) -> String {
 
 async fn stats(origin: &str, id: &str) -> JsValue {
     let url = format!("{origin}/__stats?id={id}");
-    let resp: sys::FetchResponse =
-        JsFuture::from(sys::global_fetch(&url, &JsValue::UNDEFINED).unwrap())
-            .await
-            .unwrap()
-            .unchecked_into();
+    let resp: web_sys::Response = JsFuture::from(global_fetch(&url.into(), &JsValue::UNDEFINED))
+        .await
+        .unwrap()
+        .unchecked_into();
     let text = JsFuture::from(resp.text().unwrap()).await.unwrap();
     JSON::parse(&text.as_string().unwrap()).unwrap()
 }
@@ -235,7 +244,7 @@ async fn hung_server_times_out() {
 #[wasm_bindgen_test]
 async fn aborted_signal_sends_nothing() {
     let id = unique("abort");
-    let controller = sys::AbortController::new();
+    let controller = web_sys::AbortController::new().unwrap();
     controller.abort();
     let o = options(&format!("{SERVER}/t/{id}"));
     set(&o, "signal", controller.signal());
@@ -245,13 +254,13 @@ async fn aborted_signal_sends_nothing() {
 
 #[wasm_bindgen_test]
 async fn abort_during_the_request() {
-    let controller = sys::AbortController::new();
+    let controller = web_sys::AbortController::new().unwrap();
     let o = options(&format!("{SERVER}/s/hang"));
     set(&o, "signal", controller.signal());
     let pending = request_token(o.into());
     let c = controller.clone();
     let abort = Closure::once_into_js(move || c.abort());
-    sys::set_timeout(abort.unchecked_ref(), 100.0);
+    set_timeout(abort.unchecked_ref(), 100.0);
     let e = JsFuture::from(pending).await.unwrap_err();
     assert_eq!(code(&e), "aborted");
 }
@@ -282,26 +291,29 @@ async fn redirects_are_not_followed() {
 }
 
 #[wasm_bindgen_test]
-async fn injected_fetch_is_used() {
+async fn injected_fetch_gets_the_built_request() {
     let seen = js_sys::Array::new();
     let seen2 = seen.clone();
-    let fake = Closure::<dyn FnMut(JsValue, JsValue) -> Result<Promise, JsValue>>::new(
-        move |url: JsValue, init: JsValue| {
-            seen2.push(&url);
-            seen2.push(&get(&init, "redirect"));
-            sys::global_fetch(&url.as_string().unwrap(), &init)
-        },
-    );
+    let fake =
+        Closure::<dyn FnMut(web_sys::Request) -> Promise>::new(move |r: web_sys::Request| {
+            seen2.push(&r.url().into());
+            seen2.push(&JsValue::from(r.method()));
+            seen2.push(&(r.redirect() == web_sys::RequestRedirect::Manual).into());
+            seen2.push(&r.headers().get("x-public-access").unwrap().into());
+            global_fetch(&r, &JsValue::UNDEFINED)
+        });
     let o = options(&format!("{SERVER}/t/{}", unique("inj")));
     set(&o, "fetch", fake.as_ref().clone());
     call(&o).await.unwrap();
-    assert_eq!(seen.length(), 2);
+    assert_eq!(seen.length(), 4);
     assert!(seen
         .get(0)
         .as_string()
         .unwrap()
         .ends_with(&format!("/clients/{ACCOUNT}/token")));
-    assert_eq!(seen.get(1).as_string().as_deref(), Some("manual"));
+    assert_eq!(seen.get(1).as_string().as_deref(), Some("POST"));
+    assert_eq!(seen.get(2).as_bool(), Some(true), "redirect: manual");
+    assert_eq!(seen.get(3).as_string().as_deref(), Some("allow"));
 
     let throwing =
         Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::new(|| Err(JsValue::from_str("boom")));
@@ -310,11 +322,13 @@ async fn injected_fetch_is_used() {
     assert_eq!(code(&e), "network");
     assert!(get(&e, "message").as_string().unwrap().contains("boom"));
 
-    let leaky = Closure::<dyn FnMut(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
-        |_u: JsValue, init: JsValue| {
-            Err(js_sys::Error::new(&get(&init, "body").as_string().unwrap()).into())
-        },
-    );
+    // A fetch that echoes the body (the key) back in its error: redacted.
+    let leaky = Closure::<dyn FnMut(web_sys::Request) -> Promise>::new(|r: web_sys::Request| {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let body = JsFuture::from(r.text().unwrap()).await?;
+            Err(js_sys::Error::new(&body.as_string().unwrap()).into())
+        })
+    });
     set(&o, "fetch", leaky.as_ref().clone());
     let e = fails(&o).await;
     assert!(get(&e, "message")
@@ -322,19 +336,23 @@ async fn injected_fetch_is_used() {
         .unwrap()
         .contains("[redacted]"));
 
-    let not_response = Closure::<dyn FnMut() -> JsValue>::new(|| JsValue::from(42));
-    set(&o, "fetch", not_response.as_ref().clone());
-    assert_eq!(code(&fails(&o).await), "network");
+    // Look-alikes that are not responses: a number, null, an object without a status.
+    for not_response in [JsValue::from(42), JsValue::NULL, Object::new().into()] {
+        let answer = Closure::<dyn FnMut() -> JsValue>::new(move || not_response.clone());
+        set(&o, "fetch", answer.as_ref().clone());
+        assert_eq!(code(&fails(&o).await), "network");
+    }
 }
 
 /// The URL the request would go to, read by an injected fetch that sends nothing.
 async fn url_for(base: &str) -> Result<String, String> {
     let seen = js_sys::Array::new();
     let seen2 = seen.clone();
-    let fake = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |url: JsValue| {
-        seen2.push(&url);
-        Promise::reject(&"not sent".into())
-    });
+    let fake =
+        Closure::<dyn FnMut(web_sys::Request) -> Promise>::new(move |r: web_sys::Request| {
+            seen2.push(&r.url().into());
+            Promise::reject(&"not sent".into())
+        });
     let o = options(base);
     set(&o, "fetch", fake.as_ref().clone());
     let e = call(&o).await.unwrap_err();
@@ -472,12 +490,151 @@ async fn invalid_options_send_nothing() {
 
 #[wasm_bindgen_test]
 fn debug_output_never_shows_the_api_key() {
-    let (request, transport) =
-        truecaller_token::js::options::request_options(&options(SERVER).into()).unwrap();
-    let rendered = format!("{request:?} {transport:?}");
+    let request = RequestOptions::new(ACCOUNT, KEY_ID, API_KEY).base_url(SERVER);
+    let client = TokenClient::new(ClientOptions::new(request.clone())).unwrap();
+    let js = truecaller_token::exports::JsOptions::read(&options(SERVER).into()).unwrap();
+    let rendered = format!("{request:?} {client:?} {js:?}");
     assert!(!rendered.contains(API_KEY), "{rendered}");
     assert!(
         rendered.contains(ACCOUNT),
         "the ids are not secret: {rendered}"
     );
+}
+
+// ---- The Rust API -------------------------------------------------------------------
+
+fn rust_options(base: &str) -> RequestOptions {
+    RequestOptions::new(ACCOUNT, KEY_ID, API_KEY).base_url(base)
+}
+
+#[wasm_bindgen_test]
+async fn rust_request_token_gives_a_token_and_typed_errors() {
+    let id = unique("rust");
+    let before = js_sys::Date::now();
+    let t = truecaller_token::request_token(&rust_options(&format!("{SERVER}/t/{id}")))
+        .await
+        .unwrap();
+    assert!(t.token.starts_with("tc_"));
+    assert!(t.expires_at >= before + 3_600_000.0);
+    assert_eq!(count(SERVER, &id).await, 1.0);
+
+    let e = truecaller_token::request_token(&rust_options(&format!("{SERVER}/s/429")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited);
+    assert_eq!(e.status(), Some(429));
+    assert_eq!(e.retry_after_ms(), Some(7000.0));
+    let e = truecaller_token::request_token(&rust_options("http://example.com"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidOptions);
+    assert_eq!(
+        e.message(),
+        "baseUrl must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn rust_token_client_caches_and_shares_one_request() {
+    let id = unique("rustclient");
+    let client = TokenClient::new(ClientOptions::new(rust_options(&format!(
+        "{SERVER}/t/{id}"
+    ))))
+    .unwrap();
+    let (a, b) = futures_join(client.token(), client.access_token()).await;
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b.token, "concurrent callers share one token");
+    assert_eq!(client.token().await.unwrap(), a, "the cached token");
+    assert_eq!(
+        client.authorization_header().await.unwrap(),
+        format!("Bearer {a}")
+    );
+    assert_eq!(count(SERVER, &id).await, 1.0);
+    let q = client.quota();
+    assert_eq!((q.limit, q.used, q.remaining), (10, 1, 9));
+    client.invalidate();
+    assert_ne!(client.token().await.unwrap(), a);
+    assert_eq!(count(SERVER, &id).await, 2.0);
+
+    let failing =
+        TokenClient::new(ClientOptions::new(rust_options(&format!("{SERVER}/s/401")))).unwrap();
+    let e = failing.token().await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unauthorized);
+    assert!(!format!("{e:?} {e}").contains(API_KEY));
+    let bad = TokenClient::new(ClientOptions::new(rust_options(SERVER)).max_retries(11));
+    assert_eq!(bad.unwrap_err().code(), ErrorCode::InvalidOptions);
+}
+
+/// A store written in Rust: a shared map.
+#[derive(Debug, Default)]
+struct MapStore(std::cell::RefCell<std::collections::HashMap<String, String>>);
+
+impl TokenStore for MapStore {
+    fn get(&self, key: &str) -> StoreFuture<Option<String>> {
+        let v = self.0.borrow().get(key).cloned();
+        Box::pin(async move { Ok(v) })
+    }
+    fn set(&self, key: &str, value: &str, _ttl_ms: f64) -> StoreFuture<()> {
+        self.0.borrow_mut().insert(key.into(), value.into());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[derive(Debug)]
+struct BrokenStore;
+
+impl TokenStore for BrokenStore {
+    fn get(&self, _key: &str) -> StoreFuture<Option<String>> {
+        Box::pin(async { Err(StoreError("down".into())) })
+    }
+    fn set(&self, _key: &str, _value: &str, _ttl_ms: f64) -> StoreFuture<()> {
+        Box::pin(async { Err(StoreError("down".into())) })
+    }
+}
+
+#[wasm_bindgen_test]
+async fn rust_stores_share_a_token_and_failing_ones_fall_back() {
+    let id = unique("ruststore");
+    let store = Rc::new(MapStore::default());
+    let make = |store: Rc<dyn TokenStore>| {
+        TokenClient::new(ClientOptions::new(rust_options(&format!("{SERVER}/t/{id}"))).store(store))
+            .unwrap()
+    };
+    let a = make(store.clone()).token().await.unwrap();
+    let b = make(store.clone()).token().await.unwrap();
+    assert_eq!(a, b);
+    assert_eq!(count(SERVER, &id).await, 1.0);
+    let stored = store.0.borrow().values().next().cloned().unwrap();
+    assert!(stored.contains(&a) && !stored.contains(API_KEY));
+    let c = make(Rc::new(BrokenStore)).token().await.unwrap();
+    assert!(c.starts_with("tc_"));
+}
+
+/// Both futures to completion (no executor crate needed).
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    let mut a = Box::pin(a);
+    let mut b = Box::pin(b);
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let std::task::Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let std::task::Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        if ra.is_some() && rb.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
 }

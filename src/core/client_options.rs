@@ -7,8 +7,8 @@ use super::quota::{DEFAULT_LIMIT, DEFAULT_WINDOW_MS};
 use super::retry::DEFAULT_MAX_RETRIES;
 
 /// The `TokenClient` options as read from JS.
-#[derive(Debug)]
-pub struct RawClientOptions {
+#[derive(Clone, Debug)]
+pub struct RawClientConfig {
     /// `refreshWindowMs`.
     pub refresh_window_ms: Field<f64>,
     /// `maxRetries`.
@@ -21,7 +21,7 @@ pub struct RawClientOptions {
 
 /// Validated `TokenClient` settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ClientOptions {
+pub struct ClientConfig {
     /// Background refresh starts this long before expiry (at most half an hour).
     pub refresh_window_ms: f64,
     /// Retries after the first attempt (0 to 10).
@@ -32,10 +32,10 @@ pub struct ClientOptions {
     pub quota_window_ms: f64,
 }
 
-impl ClientOptions {
+impl ClientConfig {
     /// Validates, applying the defaults of SPEC section 3.
-    pub fn parse(raw: RawClientOptions) -> Result<Self> {
-        Ok(ClientOptions {
+    pub fn parse(raw: RawClientConfig) -> Result<Self> {
+        Ok(ClientConfig {
             refresh_window_ms: number_field(
                 "refreshWindowMs",
                 raw.refresh_window_ms,
@@ -61,8 +61,8 @@ mod tests {
     use super::*;
     use crate::core::error::Error;
 
-    fn raw() -> RawClientOptions {
-        RawClientOptions {
+    fn raw() -> RawClientConfig {
+        RawClientConfig {
             refresh_window_ms: Field::Missing,
             max_retries: Field::Missing,
             quota_limit: Field::Missing,
@@ -73,8 +73,8 @@ mod tests {
     #[test]
     fn defaults() {
         assert_eq!(
-            ClientOptions::parse(raw()).unwrap(),
-            ClientOptions {
+            ClientConfig::parse(raw()).unwrap(),
+            ClientConfig {
                 refresh_window_ms: 120_000.0,
                 max_retries: 1,
                 quota_limit: 10,
@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn bad_numbers() {
-        type Setter = fn(&mut RawClientOptions, Field<f64>);
+        type Setter = fn(&mut RawClientConfig, Field<f64>);
         let cases: [(Setter, f64, &str); 8] = [
             (|r, v| r.refresh_window_ms = v, -1.0, "refreshWindowMs"),
             (
@@ -103,13 +103,13 @@ mod tests {
         for (set, value, name) in cases {
             let mut r = raw();
             set(&mut r, Field::Value(value));
-            match ClientOptions::parse(r) {
+            match ClientConfig::parse(r) {
                 Err(Error::InvalidOptions(m)) => assert!(m.starts_with(name), "{m}"),
                 other => panic!("{name} {value}: {other:?}"),
             }
         }
         let mut r = raw();
         r.max_retries = Field::WrongType;
-        assert!(ClientOptions::parse(r).is_err());
+        assert!(ClientConfig::parse(r).is_err());
     }
 }

@@ -1,8 +1,7 @@
 //! The one error type of the crate and its stable codes.
 
 use super::text::ceil_u64;
-use alloc::string::String;
-use core::fmt;
+use std::fmt;
 
 /// `Result` with this crate's [`Error`] as the default error type.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
@@ -157,7 +156,6 @@ impl Error {
 
     /// A plain-words description; never contains the API key or a token.
     pub fn message(&self) -> String {
-        // Built by concatenation: `format!` would pull core::fmt into the wasm.
         let mut m = String::new();
         match self {
             Error::InvalidOptions(why) => m.push_str(why),
@@ -224,7 +222,7 @@ fn upstream_message(m: &mut String, what: &str, u: &Upstream) {
     }
 }
 
-/// Appends `n` in decimal without `core::fmt` (and without indexing, so no panic path).
+/// Appends `n` in decimal.
 pub(crate) fn push_uint(m: &mut String, n: u64) {
     if n >= 10 {
         push_uint(m, n / 10);
@@ -254,7 +252,7 @@ impl fmt::Debug for Error {
     }
 }
 
-impl core::error::Error for Error {}
+impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {

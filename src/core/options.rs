@@ -2,9 +2,9 @@
 
 use super::error::{Error, Result};
 use super::text::{is_whole, parse_digits};
-use alloc::borrow::ToOwned;
-use alloc::string::String;
-use core::fmt;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
 
 /// The production endpoint's origin.
 pub const DEFAULT_BASE_URL: &str = "https://enterprise-portal-noneu.truecaller.com";
@@ -14,9 +14,10 @@ pub const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 /// One option as read from a JS object, before validation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Field<T> {
     /// `undefined` or `null`.
+    #[default]
     Missing,
     /// A value of the expected JS type.
     Value(T),
@@ -24,8 +25,36 @@ pub enum Field<T> {
     WrongType,
 }
 
+/// A value of `T` deserializes as `Value`, `null` and `undefined` as `Missing`, and
+/// anything else as `WrongType` (never an error, so each option gets its own message).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct FieldVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for FieldVisitor<T> {
+            type Value = Field<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an option value")
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<Field<T>, E> {
+                Ok(Field::Missing)
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Field<T>, E> {
+                Ok(Field::Missing)
+            }
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> std::result::Result<Field<T>, D::Error> {
+                Ok(T::deserialize(d).map_or(Field::WrongType, Field::Value))
+            }
+        }
+        d.deserialize_option(FieldVisitor(std::marker::PhantomData))
+    }
+}
+
 /// A string that must never be printed: the API key.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl From<String> for Secret {
@@ -48,8 +77,8 @@ impl fmt::Debug for Secret {
 }
 
 /// The options of `requestToken` as read from JS.
-#[derive(Debug)]
-pub struct RawRequestOptions {
+#[derive(Clone, Debug)]
+pub struct RawRequestConfig {
     /// `clientAccountId`.
     pub client_account_id: Field<String>,
     /// `keyId`.
@@ -64,7 +93,7 @@ pub struct RawRequestOptions {
 
 /// Validated options of one token request.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RequestOptions {
+pub struct RequestConfig {
     /// The client account UUID (path parameter).
     pub client_account_id: String,
     /// The key UUID (`key_id`).
@@ -77,9 +106,9 @@ pub struct RequestOptions {
     pub timeout_ms: f64,
 }
 
-impl RequestOptions {
+impl RequestConfig {
     /// Validates every option; the first problem found is reported.
-    pub fn parse(raw: RawRequestOptions) -> Result<Self> {
+    pub fn parse(raw: RawRequestConfig) -> Result<Self> {
         let client_account_id = uuid_field("clientAccountId", raw.client_account_id)?;
         let key_id = uuid_field("keyId", raw.key_id)?;
         let api_key = match raw.api_key {
@@ -104,7 +133,7 @@ impl RequestOptions {
             0.0,
             MAX_TIMER_MS,
         )?;
-        Ok(RequestOptions {
+        Ok(RequestConfig {
             client_account_id,
             key_id,
             api_key,
@@ -281,8 +310,8 @@ mod tests {
     const KEY: &str = "11111111-2222-4333-8444-555555555555";
     const API_KEY: &str = "AAAAAAAA-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 
-    fn raw() -> RawRequestOptions {
-        RawRequestOptions {
+    fn raw() -> RawRequestConfig {
+        RawRequestConfig {
             client_account_id: Field::Value(ACCOUNT.into()),
             key_id: Field::Value(KEY.into()),
             api_key: Field::Value(Secret(API_KEY.into())),
@@ -291,8 +320,8 @@ mod tests {
         }
     }
 
-    fn err(r: RawRequestOptions) -> String {
-        match RequestOptions::parse(r) {
+    fn err(r: RawRequestConfig) -> String {
+        match RequestConfig::parse(r) {
             Err(Error::InvalidOptions(m)) => m,
             other => panic!("expected invalid_options, got {other:?}"),
         }
@@ -300,7 +329,7 @@ mod tests {
 
     #[test]
     fn defaults_apply() {
-        let o = RequestOptions::parse(raw()).unwrap();
+        let o = RequestConfig::parse(raw()).unwrap();
         assert_eq!(o.base_url, DEFAULT_BASE_URL);
         assert_eq!(o.timeout_ms, 10_000.0);
         assert_eq!(o.api_key.expose(), API_KEY);
@@ -490,7 +519,7 @@ mod tests {
         assert!(err(r).starts_with("timeoutMs must be"));
         let mut r = raw();
         r.timeout_ms = Field::Value(0.0);
-        assert_eq!(RequestOptions::parse(r).unwrap().timeout_ms, 0.0);
+        assert_eq!(RequestConfig::parse(r).unwrap().timeout_ms, 0.0);
     }
 
     #[test]
@@ -508,8 +537,29 @@ mod tests {
     }
 
     #[test]
+    fn fields_deserialize_without_errors() {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Options {
+            #[serde(default)]
+            key_id: Field<String>,
+            #[serde(default)]
+            timeout_ms: Field<f64>,
+            #[serde(default)]
+            api_key: Field<Secret>,
+        }
+        let o: Options =
+            serde_json::from_str(r#"{"keyId":5,"timeoutMs":null,"apiKey":"k"}"#).unwrap();
+        assert_eq!(o.key_id, Field::WrongType);
+        assert_eq!(o.timeout_ms, Field::Missing);
+        assert_eq!(o.api_key, Field::Value(Secret("k".into())));
+        let o: Options = serde_json::from_str(r#"{"timeoutMs":"100"}"#).unwrap();
+        assert_eq!((o.key_id, o.timeout_ms), (Field::Missing, Field::WrongType));
+    }
+
+    #[test]
     fn debug_never_shows_the_key() {
-        let o = RequestOptions::parse(raw()).unwrap();
+        let o = RequestConfig::parse(raw()).unwrap();
         let d = format!("{o:?}");
         assert!(!d.contains(API_KEY), "{d}");
         assert!(d.contains("[redacted]"));

@@ -1,6 +1,7 @@
 //! The sliding window of requests sent to the token endpoint (10 per 30 minutes upstream).
 
-use alloc::collections::VecDeque;
+use serde::Serialize;
+use std::collections::VecDeque;
 
 /// Default number of requests allowed per window.
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -15,8 +16,9 @@ pub struct Quota {
     sent: VecDeque<f64>,
 }
 
-/// A snapshot for `TokenClient.quota()`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A snapshot for `TokenClient.quota()`: JS sees `{ limit, windowMs, used, remaining, resetAt }`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QuotaSnapshot {
     /// Requests allowed per window.
     pub limit: u32,

@@ -1,7 +1,7 @@
 //! The HTTP request of "Generate Access Token": URL, headers and exact JSON body.
 
-use super::options::RequestOptions;
-use alloc::string::String;
+use super::options::RequestConfig;
+use std::string::String;
 
 /// Headers sent with every token request, in order.
 pub const HEADERS: [(&str, &str); 3] = [
@@ -11,7 +11,7 @@ pub const HEADERS: [(&str, &str); 3] = [
 ];
 
 /// `{base}/clients/{clientAccountId}/token`, the id percent-encoded.
-pub fn token_url(o: &RequestOptions) -> String {
+pub fn token_url(o: &RequestConfig) -> String {
     let mut url = String::with_capacity(o.base_url.len() + o.client_account_id.len() + 16);
     url.push_str(&o.base_url);
     url.push_str("/clients/");
@@ -21,7 +21,7 @@ pub fn token_url(o: &RequestOptions) -> String {
 }
 
 /// `{"key_id":"…","api_key":"…"}`; both values are validated UUIDs, so no escaping is needed.
-pub fn token_body(o: &RequestOptions) -> String {
+pub fn token_body(o: &RequestConfig) -> String {
     let mut body = String::with_capacity(96);
     body.push_str("{\"key_id\":\"");
     body.push_str(&o.key_id);
@@ -48,9 +48,9 @@ pub fn percent_encode_into(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::options::{BaseUrl, Field, RawRequestOptions, Secret, UrlParts};
+    use crate::core::options::{BaseUrl, Field, RawRequestConfig, Secret, UrlParts};
 
-    fn opts((protocol, host, pathname): (&str, &str, &str)) -> RequestOptions {
+    fn opts((protocol, host, pathname): (&str, &str, &str)) -> RequestConfig {
         let base = BaseUrl {
             raw: format!("{protocol}//{host}{pathname}"),
             parsed: Some(UrlParts {
@@ -61,7 +61,7 @@ mod tests {
                 pathname: pathname.into(),
             }),
         };
-        RequestOptions::parse(RawRequestOptions {
+        RequestConfig::parse(RawRequestConfig {
             client_account_id: Field::Value("9F3C2F5E-7a4b-4c1d-8e2f-0a1b2c3d4e5f".into()),
             key_id: Field::Value("11111111-2222-4333-8444-555555555555".into()),
             api_key: Field::Value(Secret::from(

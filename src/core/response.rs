@@ -1,122 +1,92 @@
 //! Classification of the token endpoint's answer: status, `Retry-After` and body to a token or an error.
 //!
-//! JSON syntax is the platform's (`JSON.parse` in the shell); this module decides
-//! what the parsed body means.
+//! JSON syntax is the platform's (`JSON.parse` in the shell, read into [`WireBody`] by
+//! serde); this module decides what the parsed body means.
 
+use super::access_token::{expires_at, AccessToken};
 use super::error::{Error, Result, Upstream};
+use super::redact::redact;
 use super::retry_after::parse_retry_after;
-use super::text::replace_ignore_ascii_case;
-use alloc::borrow::ToOwned;
-use alloc::string::String;
-use core::fmt;
+pub use super::wire::{Member, WireBody};
 
 /// Bodies above this many bytes are not read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// How long a token is valid after it is received.
-pub const TOKEN_LIFETIME_MS: f64 = 60.0 * 60.0 * 1000.0;
 const MAX_UPSTREAM_TEXT: usize = 300;
 
-/// Expiry of a token received at `received_at`: our clock, not the server's `created_at`.
-pub fn expires_at(received_at: f64) -> f64 {
-    received_at + TOKEN_LIFETIME_MS
-}
-
-/// The useful part of a 2xx body.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TokenBody {
-    /// The bearer token.
-    pub token: String,
-    /// The server's `created_at`, verbatim.
-    pub created_at: String,
-}
-
-impl fmt::Debug for TokenBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenBody")
-            .field("token", &"[redacted]")
-            .field("created_at", &self.created_at)
-            .finish()
-    }
-}
-
-/// One member of a JSON object body.
+/// The body, as the shell read and parsed it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Member {
-    /// The key is not there.
-    Absent,
-    /// The value is not a string (`null` included).
-    NotString,
-    /// A string value.
-    Str(String),
-}
-
-/// The body, as the shell read and parsed it. `F` reads one member of an object body
-/// (generic rather than `dyn`: the shipped `.wasm` then makes no indirect calls).
-pub enum Body<F: Fn(&str) -> Member> {
-    /// Over [`MAX_BODY_BYTES`]: not read.
+pub enum Body {
+    /// Over [`MAX_BODY_BYTES`]: not read to the end.
     TooLarge,
     /// Not JSON.
     NotJson,
     /// JSON, but not an object (arrays included).
     NotObject,
-    /// A JSON object; the function reads one member.
-    Object(F),
-}
-
-impl<F: Fn(&str) -> Member> fmt::Debug for Body<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Body::TooLarge => "TooLarge",
-            Body::NotJson => "NotJson",
-            Body::NotObject => "NotObject",
-            Body::Object(_) => "Object",
-        })
-    }
+    /// A JSON object.
+    Object(WireBody),
 }
 
 /// What was received, as the shell read it.
-#[derive(Debug)]
-pub struct Received<'a, F: Fn(&str) -> Member> {
+#[derive(Clone, Debug)]
+pub struct Received {
     /// HTTP status; 0 for a browser's opaque redirect.
     pub status: u16,
     /// The `Retry-After` header, if any.
-    pub retry_after: Option<&'a str>,
+    pub retry_after: Option<String>,
     /// The body.
-    pub body: Body<F>,
+    pub body: Body,
 }
 
-/// Turns a response into a token or the matching error; `secrets` are redacted from upstream text.
-pub fn classify<F: Fn(&str) -> Member>(
-    r: &Received<'_, F>,
-    now_ms: f64,
-    secrets: &[&str],
-) -> Result<TokenBody> {
+/// Turns a response received at `now_ms` into a token or the matching error; every
+/// spelling of `api_key` is redacted from upstream text.
+pub fn classify(r: Received, now_ms: f64, api_key: &str) -> Result<AccessToken> {
     let status = r.status;
     if (200..300).contains(&status) {
-        return parse_token(status, &r.body);
+        return parse_token(status, r.body, now_ms);
     }
-    let upstream = || upstream_error(status, &r.body, secrets);
+    let upstream = Upstream {
+        status,
+        slug: None,
+        message: None,
+    };
+    let upstream = match r.body {
+        Body::Object(b) => Upstream {
+            slug: text(b.slug, api_key),
+            message: text(b.message, api_key),
+            ..upstream
+        },
+        _ => upstream,
+    };
     Err(match status {
-        400 => Error::BadRequest(upstream()),
-        401 | 403 => Error::Unauthorized(upstream()),
+        400 => Error::BadRequest(upstream),
+        401 | 403 => Error::Unauthorized(upstream),
         429 => Error::RateLimited(
-            upstream(),
-            r.retry_after.and_then(|v| parse_retry_after(v, now_ms)),
+            upstream,
+            r.retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now_ms)),
         ),
-        500..=599 => Error::ServerError(upstream()),
-        _ => Error::UnexpectedStatus(upstream()),
+        500..=599 => Error::ServerError(upstream),
+        _ => Error::UnexpectedStatus(upstream),
     })
 }
 
-fn parse_token<F: Fn(&str) -> Member>(status: u16, body: &Body<F>) -> Result<TokenBody> {
+fn text(m: Member, api_key: &str) -> Option<String> {
+    match m {
+        Member::Str(s) => Some(clean(&s, api_key)),
+        _ => None,
+    }
+}
+
+fn parse_token(status: u16, body: Body, received_at: f64) -> Result<AccessToken> {
     let bad = |what| Err(Error::InvalidResponse(status, what));
-    let member = match body {
+    let body = match body {
         Body::TooLarge => return bad("the body exceeds 64 KiB"),
         Body::NotJson => return bad("the body is not JSON"),
         Body::NotObject => return bad("the body is not a JSON object"),
-        Body::Object(member) => member,
+        Body::Object(body) => body,
     };
-    let token = match member("token") {
+    let token = match body.token {
         Member::Str(t) if t.is_empty() => return bad("\"token\" is empty"),
         // The token goes into an Authorization header: only visible ASCII can.
         Member::Str(t) if !t.bytes().all(|c| c.is_ascii_graphic()) => {
@@ -126,42 +96,27 @@ fn parse_token<F: Fn(&str) -> Member>(status: u16, body: &Body<F>) -> Result<Tok
         Member::NotString => return bad("\"token\" is not a string"),
         Member::Absent => return bad("\"token\" is missing"),
     };
-    let created_at = match member("created_at") {
+    let created_at = match body.created_at {
         Member::Str(c) if c.is_empty() => return bad("\"created_at\" is empty"),
         Member::Str(c) => c,
         Member::NotString => return bad("\"created_at\" is not a string"),
         Member::Absent => return bad("\"created_at\" is missing"),
     };
-    Ok(TokenBody { token, created_at })
+    Ok(AccessToken {
+        token,
+        created_at,
+        expires_at: expires_at(received_at),
+    })
 }
 
-fn upstream_error<F: Fn(&str) -> Member>(
-    status: u16,
-    body: &Body<F>,
-    secrets: &[&str],
-) -> Upstream {
-    let text = |key| match body {
-        Body::Object(member) => match member(key) {
-            Member::Str(s) => Some(clean(&s, secrets)),
-            _ => None,
-        },
-        _ => None,
-    };
-    Upstream {
-        status,
-        slug: text("slug"),
-        message: text("message"),
-    }
-}
-
-/// Redacts secrets, drops control characters and caps the length of upstream text.
-pub fn clean(s: &str, secrets: &[&str]) -> String {
-    let mut out = s.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = replace_ignore_ascii_case(&out, secret, "[redacted]");
-    }
-    let mut capped = String::with_capacity(out.len().min(MAX_UPSTREAM_TEXT * 4));
-    for (n, c) in out.chars().filter(|c| !c.is_control()).enumerate() {
+/// Makes text from elsewhere safe to show: the API key redacted in every spelling, control
+/// characters dropped, the length capped.
+pub fn clean(s: &str, api_key: &str) -> String {
+    // Redaction sees more than is kept, so a key cut by the first cap cannot survive the second.
+    let head: String = s.chars().take(MAX_UPSTREAM_TEXT * 4).collect();
+    let redacted = redact(&head, api_key);
+    let mut capped = String::with_capacity(redacted.len().min(MAX_UPSTREAM_TEXT * 4));
+    for (n, c) in redacted.chars().filter(|c| !c.is_control()).enumerate() {
         if n == MAX_UPSTREAM_TEXT {
             capped.push('…');
             break;
@@ -178,33 +133,38 @@ mod tests {
 
     const KEY: &str = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 
-    /// A body that is not an object (no member reader needed).
-    type Plain = Body<fn(&str) -> Member>;
-
     fn s(v: &str) -> Member {
         Member::Str(v.into())
     }
 
-    /// A 2xx or error answer whose body is a JSON object with these members.
-    fn run(status: u16, members: &[(&'static str, Member)]) -> Result<TokenBody> {
-        let read = |key: &str| {
+    fn body(members: &[(&str, Member)]) -> Body {
+        let get = |k: &str| {
             members
                 .iter()
-                .find(|(k, _)| *k == key)
+                .find(|(key, _)| *key == k)
                 .map_or(Member::Absent, |(_, v)| v.clone())
         };
-        bare(status, Body::Object(read))
+        Body::Object(WireBody {
+            token: get("token"),
+            created_at: get("created_at"),
+            slug: get("slug"),
+            message: get("message"),
+        })
     }
 
-    fn bare(status: u16, body: Body<impl Fn(&str) -> Member>) -> Result<TokenBody> {
+    fn run(status: u16, members: &[(&str, Member)]) -> Result<AccessToken> {
+        bare(status, body(members))
+    }
+
+    fn bare(status: u16, body: Body) -> Result<AccessToken> {
         classify(
-            &Received {
+            Received {
                 status,
                 retry_after: None,
                 body,
             },
             0.0,
-            &[KEY],
+            KEY,
         )
     }
 
@@ -227,16 +187,30 @@ mod tests {
         .unwrap();
         assert_eq!(t.token, "tok.en-1");
         assert_eq!(t.created_at, "2025-07-10T06:59:05.72Z");
+        assert_eq!(t.expires_at, 3_600_000.0);
         assert!(!format!("{t:?}").contains("tok.en-1"));
         assert!(run(
             201,
             &[
                 ("token", s("t")),
                 ("created_at", s("c")),
-                ("extra", Member::NotString)
+                ("slug", Member::NotString)
             ]
         )
         .is_ok());
+    }
+
+    #[test]
+    fn the_body_is_parsed_by_serde_from_json() {
+        let parsed: WireBody = serde_json::from_str(
+            r#"{"token":"t","created_at":"2025-07-10T06:59:05.72Z","extra":{"x":[1]}}"#,
+        )
+        .unwrap();
+        let t = bare(200, Body::Object(parsed)).unwrap();
+        assert_eq!(
+            (t.token.as_str(), t.created_at.as_str()),
+            ("t", "2025-07-10T06:59:05.72Z")
+        );
     }
 
     #[test]
@@ -276,7 +250,7 @@ mod tests {
             "{}",
             e.message()
         );
-        for body in [Plain::NotJson, Plain::NotObject, Plain::TooLarge] {
+        for body in [Body::NotJson, Body::NotObject, Body::TooLarge] {
             let e = bare(500, body).unwrap_err();
             assert_eq!(e.code(), ErrorCode::ServerError);
             assert_eq!(e.slug(), None);
@@ -287,32 +261,41 @@ mod tests {
     }
 
     #[test]
-    fn upstream_text_is_redacted() {
-        let msg = format!("key {} is wrong", KEY.to_uppercase());
-        let e = run(401, &[("slug", s("x")), ("message", s(&msg))]).unwrap_err();
-        assert!(
-            !e.message().to_ascii_lowercase().contains(KEY),
-            "{}",
-            e.message()
-        );
-        assert!(e.message().contains("key [redacted] is wrong"));
+    fn upstream_text_is_redacted_in_every_spelling() {
+        for spelling in [
+            KEY.to_uppercase(),
+            KEY.replace('-', ""),
+            KEY.replace('-', "_"),
+        ] {
+            let msg = format!("key {spelling} is wrong");
+            let e = run(401, &[("slug", s(&spelling)), ("message", s(&msg))]).unwrap_err();
+            assert_eq!(e.slug(), Some("[redacted]"));
+            assert!(
+                e.message().contains("key [redacted] is wrong"),
+                "{}",
+                e.message()
+            );
+        }
         let long = format!("{}\u{7}", "x".repeat(1000));
         let e = run(500, &[("message", s(&long))]).unwrap_err();
         assert!(e.message().len() < 500);
         assert!(!e.message().contains('\u{7}'));
+        // A key that straddles the first cap is still removed whole.
+        let straddling = format!("{}{}", "x".repeat(1190), KEY);
+        assert!(!clean(&straddling, KEY).contains("aaaa"));
     }
 
     #[test]
     fn retry_after_is_read_for_429() {
-        let at = |retry_after, now| {
+        let at = |retry_after: &str, now| {
             classify(
-                &Received {
+                Received {
                     status: 429,
-                    retry_after: Some(retry_after),
-                    body: Plain::NotJson,
+                    retry_after: Some(retry_after.into()),
+                    body: Body::NotJson,
                 },
                 now,
-                &[],
+                KEY,
             )
             .unwrap_err()
             .retry_after_ms()
@@ -327,7 +310,7 @@ mod tests {
 
     #[test]
     fn malformed_bodies_are_invalid_response() {
-        let cases: [(&[(&'static str, Member)], &str); 8] = [
+        let cases: [(&[(&str, Member)], &str); 8] = [
             (&[("created_at", s("c"))], "\"token\" is missing"),
             (
                 &[("token", s("")), ("created_at", s("c"))],
@@ -363,14 +346,14 @@ mod tests {
             );
         }
         for (body, why) in [
-            (Plain::NotJson, "the body is not JSON"),
-            (Plain::NotObject, "the body is not a JSON object"),
-            (Plain::TooLarge, "the body exceeds 64 KiB"),
+            (Body::NotJson, "the body is not JSON"),
+            (Body::NotObject, "the body is not a JSON object"),
+            (Body::TooLarge, "the body exceeds 64 KiB"),
         ] {
             assert_eq!(bare(200, body), Err(Error::InvalidResponse(200, why)));
         }
         assert_eq!(
-            bare(400, Plain::TooLarge).unwrap_err().code(),
+            bare(400, Body::TooLarge).unwrap_err().code(),
             ErrorCode::BadRequest
         );
     }

@@ -1,7 +1,8 @@
-//! The shared-store entry: its key and the checks a value read back must pass.
+//! The shared-store entry: its key, and the checks a value read back must pass.
 
+use super::access_token::AccessToken;
 use super::request::percent_encode_into;
-use alloc::string::String;
+use super::wire::{Member, Number, StoredEntry};
 
 /// A store read waits at most this long; a hung store must not hang `getToken()`.
 pub const STORE_READ_TIMEOUT_MS: f64 = 2_000.0;
@@ -15,15 +16,30 @@ pub fn store_key(client_account_id: &str, key_id: &str) -> String {
     key
 }
 
-/// Whether the fields of a stored `AccessToken` make a token worth using.
-pub fn is_valid_entry(
-    token: Option<&str>,
-    created_at: Option<&str>,
-    expires_at: Option<f64>,
-) -> bool {
-    token.is_some_and(|t| !t.is_empty() && t.bytes().all(|c| c.is_ascii_graphic()))
-        && created_at.is_some()
-        && expires_at.is_some_and(f64::is_finite)
+/// The `AccessToken` of a stored entry, when its fields make a token worth using.
+pub fn entry_token(entry: StoredEntry) -> Option<AccessToken> {
+    match entry {
+        StoredEntry {
+            token: Member::Str(token),
+            created_at: Member::Str(created_at),
+            expires_at: Number::Value(expires_at),
+        } if !token.is_empty()
+            && token.bytes().all(|c| c.is_ascii_graphic())
+            && expires_at.is_finite() =>
+        {
+            Some(AccessToken {
+                token,
+                created_at,
+                expires_at,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The TTL to store a token with: the time to its expiry, in whole ms, at least 0.
+pub fn ttl_ms(expires_at: f64, now: f64) -> f64 {
+    (expires_at - now).max(0.0).floor()
 }
 
 #[cfg(test)]
@@ -38,14 +54,30 @@ mod tests {
         );
     }
 
+    fn entry(json: &str) -> Option<AccessToken> {
+        entry_token(serde_json::from_str(json).unwrap())
+    }
+
     #[test]
     fn entry_checks() {
-        assert!(is_valid_entry(Some("tok"), Some("c"), Some(1.0)));
-        assert!(!is_valid_entry(None, Some("c"), Some(1.0)));
-        assert!(!is_valid_entry(Some(""), Some("c"), Some(1.0)));
-        assert!(!is_valid_entry(Some("a\nb"), Some("c"), Some(1.0)));
-        assert!(!is_valid_entry(Some("t"), None, Some(1.0)));
-        assert!(!is_valid_entry(Some("t"), Some("c"), None));
-        assert!(!is_valid_entry(Some("t"), Some("c"), Some(f64::NAN)));
+        let ok = entry(r#"{"token":"tok","createdAt":"c","expiresAt":1.5}"#).unwrap();
+        assert_eq!((ok.token.as_str(), ok.expires_at), ("tok", 1.5));
+        for bad in [
+            r#"{"createdAt":"c","expiresAt":1}"#,
+            r#"{"token":"","createdAt":"c","expiresAt":1}"#,
+            r#"{"token":"a\nb","createdAt":"c","expiresAt":1}"#,
+            r#"{"token":"t","expiresAt":1}"#,
+            r#"{"token":"t","createdAt":"c"}"#,
+            r#"{"token":"t","createdAt":"c","expiresAt":"soon"}"#,
+            r#"{"token":7,"createdAt":"c","expiresAt":1}"#,
+        ] {
+            assert_eq!(entry(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ttl() {
+        assert_eq!(ttl_ms(10_500.7, 500.0), 10_000.0);
+        assert_eq!(ttl_ms(5.0, 10.0), 0.0);
     }
 }

@@ -1,7 +1,4 @@
-//! Small text and number helpers written out by hand: `str::parse`, `f64::floor`
-//! and substring search would each pull sizeable code (or `std`) into the `.wasm`.
-
-use alloc::string::String;
+//! Small text and number helpers shared by the core's rules.
 
 /// A run of 1 to `max_len` ASCII digits as a number.
 pub fn parse_digits(s: &str, max_len: usize) -> Option<u64> {
@@ -31,32 +28,6 @@ pub fn ceil_u64(n: f64) -> u64 {
     }
 }
 
-/// The byte offsets of the non-overlapping ASCII-case-insensitive matches of `needle` in `hay`.
-fn find_ignore_ascii_case(hay: &str, needle: &str, from: usize) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    if n.is_empty() || h.len() < n.len() {
-        return None;
-    }
-    (from..=h.len() - n.len()).find(|&i| {
-        h.get(i..i + n.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(n))
-    })
-}
-
-/// `hay` with every ASCII-case-insensitive occurrence of `needle` replaced by `with`.
-pub fn replace_ignore_ascii_case(hay: &str, needle: &str, with: &str) -> String {
-    let mut out = String::with_capacity(hay.len());
-    let mut last = 0;
-    while let Some(i) = find_ignore_ascii_case(hay, needle, last) {
-        // Needles are ASCII (UUIDs), so match boundaries are char boundaries.
-        out.push_str(hay.get(last..i).unwrap_or_default());
-        out.push_str(with);
-        last = i + needle.len();
-    }
-    out.push_str(hay.get(last..).unwrap_or_default());
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,19 +51,5 @@ mod tests {
         assert_eq!(ceil_u64(0.0), 0);
         assert_eq!(ceil_u64(-5.0), 0);
         assert_eq!(ceil_u64(f64::NAN), 0);
-    }
-
-    #[test]
-    fn replace() {
-        assert_eq!(
-            replace_ignore_ascii_case("a KEY b key c", "key", "[x]"),
-            "a [x] b [x] c"
-        );
-        assert_eq!(replace_ignore_ascii_case("keykey", "key", "-"), "--");
-        assert_eq!(replace_ignore_ascii_case("é key é", "KEY", "-"), "é - é");
-        assert_eq!(
-            replace_ignore_ascii_case("short", "longer needle", "-"),
-            "short"
-        );
     }
 }

@@ -116,7 +116,7 @@ test("Cloudflare Workers: bundled by wrangler, run by workerd through miniflare"
         return [r.status, await r.text()];
       }),
     );
-    assert.deepEqual(shared.map(([status]) => status), [200, 200, 200]);
+    assert.deepEqual(shared.map(([status]) => status), [200, 200, 200], JSON.stringify(shared));
     assert.equal(new Set(shared.map(([, token]) => token)).size, 1);
     assert.equal(await requests("worker-shared"), 1);
   } finally {

@@ -1,9 +1,3 @@
-//! TypeScript declarations of the option and result shapes.
-
-use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = r#"
 /** The production endpoint's origin. */
 export const DEFAULT_BASE_URL: string;
 
@@ -115,4 +109,3 @@ export class TruecallerError extends Error {
   /** For rate_limited and quota_exhausted: ms to wait before trying again. */
   retryAfterMs?: number;
 }
-"#;

@@ -1,0 +1,57 @@
+//! The package's JS API (`requestToken`, `TokenClient`, `TruecallerError`,
+//! `DEFAULT_BASE_URL`): thin `#[wasm_bindgen]` wrappers of the Rust API, built with the
+//! `js-api` feature (`make pack` and the tests turn it on).
+
+mod authorized_fetch;
+mod options;
+mod token_client;
+
+use crate::core::access_token::AccessToken;
+use crate::shell::js_error::error_class;
+use js_sys::{Object, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+pub use options::JsOptions;
+pub use token_client::JsTokenClient;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+/// `requestToken(options)`: one call of the endpoint, no cache, no retry. Never throws:
+/// bad options reject with `invalid_options`.
+#[wasm_bindgen(js_name = requestToken, skip_typescript)]
+pub fn request_token(options: JsValue) -> Promise {
+    let options = match JsOptions::read(&options).and_then(|o| o.request()) {
+        Ok(options) => options,
+        Err(e) => return Promise::reject(&e.into()),
+    };
+    future_to_promise(async move {
+        let token = crate::shell::request_token(&options).await?;
+        to_js(&token, false)
+    })
+}
+
+/// `DEFAULT_BASE_URL`, read once by the package entries.
+#[wasm_bindgen(js_name = __defaultBaseUrl, skip_typescript)]
+pub fn default_base_url() -> String {
+    crate::DEFAULT_BASE_URL.into()
+}
+
+/// The `TruecallerError` class, re-exported by the package entries.
+#[wasm_bindgen(js_name = __errorClass, skip_typescript)]
+pub fn truecaller_error() -> JsValue {
+    error_class()
+}
+
+/// An `AccessToken` as a plain JS object; `frozen` when it is shared between callers.
+pub(crate) fn to_js(token: &AccessToken, frozen: bool) -> Result<JsValue, JsValue> {
+    let value = token.serialize(&serde_wasm_bindgen::Serializer::new())?;
+    if frozen {
+        Object::freeze(value.unchecked_ref::<Object>());
+    }
+    Ok(value)
+}
+
+use wasm_bindgen::JsCast;

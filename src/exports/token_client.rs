@@ -1,0 +1,162 @@
+//! `TokenClient` for JS: the Rust client, plus ready promises for its cached token, so a
+//! cached `getToken()` is one decision and a promise handed back.
+
+use super::options::JsOptions;
+use super::to_js;
+use crate::core::access_token::AccessToken;
+use crate::shell::{Flight, TokenClient};
+use js_sys::Promise;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+/// The JS `TokenClient` class.
+#[wasm_bindgen(js_name = TokenClient, skip_typescript)]
+#[derive(Debug)]
+pub struct JsTokenClient {
+    pub(super) client: TokenClient,
+    ready: Rc<RefCell<Option<Ready>>>,
+    /// The mint in flight and, per getter, the one promise every caller waiting for it gets
+    /// (so a Workers request waiting for another request's mint awaits that request's promise).
+    waiting: RefCell<Option<Waiting>>,
+}
+
+/// The mint in flight and its promises, made on first use.
+type Waiting = (Rc<Flight>, [Option<Promise>; 3]);
+
+/// What the three getters resolve with, for one token.
+#[derive(Debug)]
+struct Ready {
+    generation: Option<u64>,
+    expires_at: f64,
+    /// The token, the frozen `AccessToken` object and `Bearer <token>`, resolved.
+    values: [JsValue; 3],
+    promises: [Promise; 3],
+}
+
+impl Ready {
+    fn new(token: &AccessToken, generation: Option<u64>) -> Result<Self, JsValue> {
+        let values = [
+            JsValue::from_str(&token.token),
+            to_js(token, true)?,
+            JsValue::from_str(&token.authorization()),
+        ];
+        Ok(Ready {
+            generation,
+            expires_at: token.expires_at,
+            promises: values.clone().map(|v| Promise::resolve(&v)),
+            values,
+        })
+    }
+
+    fn is_for(&self, token: &AccessToken) -> bool {
+        self.expires_at == token.expires_at
+            && self.values[0].as_string().as_deref() == Some(&token.token)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Want {
+    Token = 0,
+    Access = 1,
+    Header = 2,
+}
+
+#[wasm_bindgen(js_class = TokenClient)]
+impl JsTokenClient {
+    /// Validates the options; bad ones throw a `TruecallerError` (`invalid_options`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsTokenClient, JsValue> {
+        let options = JsOptions::read(&options)?.client()?;
+        Ok(JsTokenClient {
+            client: TokenClient::new(options)?,
+            ready: Rc::default(),
+            waiting: RefCell::default(),
+        })
+    }
+
+    /// The current token.
+    #[wasm_bindgen(js_name = getToken)]
+    pub fn get_token(&self) -> Promise {
+        self.get(Want::Token)
+    }
+
+    /// The current token with `createdAt` and `expiresAt`.
+    #[wasm_bindgen(js_name = getAccessToken)]
+    pub fn get_access_token(&self) -> Promise {
+        self.get(Want::Access)
+    }
+
+    /// `Bearer <token>`.
+    #[wasm_bindgen(js_name = authorizationHeader)]
+    pub fn authorization_header(&self) -> Promise {
+        self.get(Want::Header)
+    }
+
+    /// `fetch` with `Authorization: Bearer <token>`; a 401 re-mints once when the body can
+    /// be sent again.
+    pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move { super::authorized_fetch::fetch(&client, input, init).await })
+    }
+
+    /// Forgets the cached token and its stored copy.
+    pub fn invalidate(&self) {
+        self.client.invalidate();
+    }
+
+    /// `{ limit, windowMs, used, remaining, resetAt }`.
+    pub fn quota(&self) -> Result<JsValue, JsValue> {
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+        Ok(self.client.quota().serialize(&serializer)?)
+    }
+}
+
+impl JsTokenClient {
+    fn get(&self, want: Want) -> Promise {
+        if let Some(generation) = self.client.serve() {
+            if let Some(ready) = self
+                .ready
+                .borrow()
+                .as_ref()
+                .filter(|r| r.generation == Some(generation))
+            {
+                return ready.promises[want as usize].clone();
+            }
+            if let Some(token) = self.client.cached() {
+                return match Ready::new(&token, Some(generation)) {
+                    Ok(ready) => {
+                        let promise = ready.promises[want as usize].clone();
+                        *self.ready.borrow_mut() = Some(ready);
+                        promise
+                    }
+                    Err(e) => Promise::reject(&e),
+                };
+            }
+        }
+        let flight = self.client.mint();
+        let mut waiting = self.waiting.borrow_mut();
+        let promises = match waiting.as_mut() {
+            Some((current, promises)) if Rc::ptr_eq(current, &flight) => promises,
+            _ => &mut waiting.insert((flight.clone(), Default::default())).1,
+        };
+        let ready = self.ready.clone();
+        promises[want as usize]
+            .get_or_insert_with(|| {
+                future_to_promise(async move {
+                    let token = flight.wait().await?;
+                    let mut slot = ready.borrow_mut();
+                    if let Some(r) = slot.as_ref().filter(|r| r.is_for(&token)) {
+                        return Ok(r.values[want as usize].clone());
+                    }
+                    let fresh = Ready::new(&token, None)?;
+                    let value = fresh.values[want as usize].clone();
+                    *slot = Some(fresh);
+                    Ok(value)
+                })
+            })
+            .clone()
+    }
+}

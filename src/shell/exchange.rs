@@ -1,0 +1,186 @@
+//! One exchange with the token endpoint: gloo-net builds the request, the global or the
+//! injected `fetch` sends it, the body is read as a stream up to 64 KiB, and the core says
+//! what the answer means. The timeout and the caller's signal win on their own clock,
+//! whatever the `fetch` does with the abort signal it was given.
+
+use super::js_error::describe;
+use super::options::Prepared;
+use super::timer::{aborted, race, timeout, AbortWait, Either};
+use crate::core::access_token::AccessToken;
+use crate::core::error::{Error, Result};
+use crate::core::request::HEADERS;
+use crate::core::response::{classify, Body, Received, WireBody, MAX_BODY_BYTES};
+use crate::core::text::{is_whole, parse_digits};
+use crate::sys::{self, AnyResponse, AnyStream};
+use gloo_net::http::{Method, RequestBuilder};
+use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{AbortController, RequestRedirect};
+
+/// Sends one token request and classifies the answer; `now` is read when it arrives.
+pub(crate) async fn exchange(p: &Prepared, now: &dyn Fn() -> f64) -> Result<AccessToken> {
+    let key = p.config.api_key.expose();
+    if let Some(reason) = p.signal.as_ref().and_then(aborted) {
+        return Err(Error::Aborted(describe(&reason, key)));
+    }
+    let controller = AbortController::new().map_err(|e| Error::Network(describe(&e, key)))?;
+    let mut caller = AbortWait::new(p.signal.as_ref());
+    let work = async {
+        let received = send(p, &controller.signal()).await?;
+        classify(received, now(), key)
+    };
+    match race(work, race(timeout(p.config.timeout_ms), caller.wait())).await {
+        Either::Left(result) => result,
+        Either::Right(Either::Left(())) => {
+            controller.abort();
+            Err(Error::Timeout(p.config.timeout_ms))
+        }
+        Either::Right(Either::Right(reason)) => {
+            controller.abort_with_reason(&reason);
+            Err(Error::Aborted(describe(&reason, key)))
+        }
+    }
+}
+
+async fn send(p: &Prepared, signal: &web_sys::AbortSignal) -> Result<Received> {
+    let key = p.config.api_key.expose();
+    let network = |e: JsValue| Error::Network(describe(&e, key));
+    let mut builder = RequestBuilder::new(&p.url).method(Method::POST);
+    for (name, value) in HEADERS {
+        builder = builder.header(name, value);
+    }
+    let request: web_sys::Request = builder
+        .redirect(RequestRedirect::Manual)
+        .abort_signal(Some(signal))
+        .body(p.body.as_str())
+        .map_err(|e| Error::Network(crate::core::response::clean(&e.to_string(), key)))?
+        .into();
+    // gloo-net's own `send()` would panic on a look-alike response and does not catch a
+    // synchronous throw, so the request goes to `fetch` here, the same way for both.
+    let sent = match &p.fetch {
+        Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request),
+        None => sys::global_fetch(&request),
+    };
+    let response = JsFuture::from(sys::promise(&sent.map_err(network)?))
+        .await
+        .map_err(network)?;
+    read(response.unchecked_into(), key).await
+}
+
+/// Reads a `Response` (or a look-alike): status, `Retry-After`, and the body up to the cap.
+async fn read(r: AnyResponse, key: &str) -> Result<Received> {
+    let status = match r.status().ok().and_then(|s| s.as_f64()) {
+        Some(s) if is_whole(s) && (0.0..=999.0).contains(&s) => s as u16,
+        Some(_) => {
+            return Err(Error::Network(
+                "fetch resolved with an invalid status".into(),
+            ))
+        }
+        None => {
+            return Err(Error::Network(
+                "fetch resolved with something that is not a Response".into(),
+            ))
+        }
+    };
+    let opaque = r.type_().ok().and_then(|t| t.as_string()).as_deref() == Some("opaqueredirect");
+    let headers = r.headers().ok().filter(|h| h.is_object());
+    let header = |name: &str| {
+        headers
+            .as_ref()
+            .and_then(|h| h.get(name).ok())
+            .and_then(|v| v.as_string())
+    };
+    let declared = header("content-length").and_then(|v| parse_digits(v.trim_ascii(), 15));
+    let body = if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        if let Ok(stream) = r.body() {
+            discard(stream.unchecked_ref::<AnyStream>().cancel());
+        }
+        Body::TooLarge
+    } else {
+        match read_body(&r).await {
+            Ok(Some(bytes)) => parse(&bytes),
+            Ok(None) => Body::TooLarge,
+            Err(e) => {
+                let mut why = String::from("the response body could not be read: ");
+                why.push_str(&describe(&e, key));
+                return Err(Error::Network(why));
+            }
+        }
+    };
+    Ok(Received {
+        status: if opaque { 0 } else { status },
+        retry_after: header("retry-after"),
+        body,
+    })
+}
+
+/// The body's bytes, or `None` past [`MAX_BODY_BYTES`] (the stream is then cancelled).
+async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsValue> {
+    let body = r.body()?;
+    if body.is_null() {
+        return Ok(Some(Vec::new()));
+    }
+    if !body.is_object() {
+        // A look-alike without a stream: its text(), measured before it is copied.
+        let text = JsFuture::from(sys::promise(&r.text()?)).await?;
+        let Some(text) = text.dyn_ref::<js_sys::JsString>() else {
+            return Err(JsValue::from_str("text() did not resolve with a string"));
+        };
+        if text.length() as usize > MAX_BODY_BYTES {
+            return Ok(None);
+        }
+        let text = String::from(text);
+        return Ok((text.len() <= MAX_BODY_BYTES).then(|| text.into_bytes()));
+    }
+    let reader = body.unchecked_into::<AnyStream>().get_reader()?;
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(sys::promise(&reader.read()?)).await?;
+        if !chunk.is_object() {
+            return Err(JsValue::from_str(
+                "the body stream gave something that is not a chunk",
+            ));
+        }
+        if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+            return Ok(Some(bytes));
+        }
+        let value = Reflect::get(&chunk, &"value".into())?;
+        let Some(part) = ArrayBuffer::is_view(&value)
+            .then(|| value.dyn_into::<Uint8Array>().ok())
+            .flatten()
+        else {
+            return Err(JsValue::from_str(
+                "the body stream gave something that is not bytes",
+            ));
+        };
+        if bytes.len() + part.length() as usize > MAX_BODY_BYTES {
+            discard(reader.cancel());
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&part.to_vec());
+    }
+}
+
+/// Lets a promise we do not need settle on its own, without an unhandled rejection.
+fn discard(promise: std::result::Result<JsValue, JsValue>) {
+    if let Ok(p) = promise {
+        spawn_local(async move {
+            let _ = JsFuture::from(sys::promise(&p)).await;
+        });
+    }
+}
+
+/// JSON syntax is `JSON.parse`'s; serde reads the members the core looks at.
+fn parse(bytes: &[u8]) -> Body {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let Ok(value) = JSON::parse(text) else {
+        return Body::NotJson;
+    };
+    if !value.is_object() || Array::is_array(&value) {
+        return Body::NotObject;
+    }
+    serde_wasm_bindgen::from_value::<WireBody>(value).map_or(Body::NotObject, Body::Object)
+}

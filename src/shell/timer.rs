@@ -1,0 +1,136 @@
+//! Timers and racing futures: a `setTimeout` sleep that clears its timer when dropped, the
+//! abort event of a caller's signal as a future, and `race`.
+
+use crate::sys::{self, AnySignal};
+use js_sys::{Function, Promise};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// Resolves after `ms` milliseconds; dropping it clears the timer (a Node process can exit).
+#[derive(Debug)]
+pub struct Sleep {
+    handle: JsValue,
+    done: JsFuture,
+}
+
+impl Sleep {
+    /// A sleep of `ms` (clamped to what a JS timer accepts).
+    pub fn new(ms: f64) -> Self {
+        let ms = ms.clamp(0.0, crate::core::options::MAX_TIMER_MS);
+        let mut handle = JsValue::UNDEFINED;
+        let promise = Promise::new(&mut |resolve: Function, _reject| {
+            handle = sys::set_timeout(&resolve, ms);
+        });
+        Sleep {
+            handle,
+            done: JsFuture::from(promise),
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        std::pin::Pin::new(&mut self.done).poll(cx).map(|_| ())
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        sys::clear_timeout(&self.handle);
+    }
+}
+
+/// Waits for `ms`, or forever when `ms` is 0 (no timeout).
+pub async fn timeout(ms: f64) {
+    if ms > 0.0 {
+        Sleep::new(ms).await
+    } else {
+        std::future::pending().await
+    }
+}
+
+/// Resolves with the signal's reason when it aborts (forever without a signal); dropping
+/// it removes the listener.
+#[derive(Debug)]
+pub struct AbortWait {
+    signal: Option<(AnySignal, Function)>,
+    done: Option<JsFuture>,
+}
+
+impl AbortWait {
+    /// Listens to `signal`'s `abort` event.
+    pub fn new(signal: Option<&AnySignal>) -> Self {
+        let Some(signal) = signal else {
+            return AbortWait {
+                signal: None,
+                done: None,
+            };
+        };
+        let mut listener = None;
+        let promise = Promise::new(&mut |resolve: Function, _reject| {
+            listener = Some(resolve);
+        });
+        let listener = listener.unwrap_or_else(|| Function::from(JsValue::UNDEFINED));
+        let added = signal.add_event_listener("abort", &listener).is_ok();
+        AbortWait {
+            signal: added.then(|| (signal.clone(), listener)),
+            done: added.then(|| JsFuture::from(promise)),
+        }
+    }
+
+    /// Waits for the abort; returns the signal's reason.
+    pub async fn wait(&mut self) -> JsValue {
+        match (&mut self.done, &self.signal) {
+            (Some(done), Some((signal, _))) => {
+                let _ = done.await;
+                signal.reason().unwrap_or(JsValue::UNDEFINED)
+            }
+            _ => std::future::pending().await,
+        }
+    }
+}
+
+impl Drop for AbortWait {
+    fn drop(&mut self) {
+        if let Some((signal, listener)) = &self.signal {
+            let _ = signal.remove_event_listener("abort", listener);
+        }
+    }
+}
+
+/// Whether `signal` has aborted, and its reason.
+pub fn aborted(signal: &AnySignal) -> Option<JsValue> {
+    match signal.aborted() {
+        Ok(v) if v.is_truthy() => Some(signal.reason().unwrap_or(JsValue::UNDEFINED)),
+        _ => None,
+    }
+}
+
+/// One of two outcomes.
+#[derive(Debug)]
+pub enum Either<A, B> {
+    /// The first future finished first.
+    Left(A),
+    /// The second future finished first.
+    Right(B),
+}
+
+/// Runs both futures; the first to finish wins and the other is dropped.
+pub async fn race<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    poll_fn(|cx| {
+        if let Poll::Ready(x) = a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(x));
+        }
+        if let Poll::Ready(y) = b.as_mut().poll(cx) {
+            return Poll::Ready(Either::Right(y));
+        }
+        Poll::Pending
+    })
+    .await
+}

@@ -1,0 +1,127 @@
+//! Raw bindings to the JS globals and duck-typed objects the shell uses (the `worker-sys`
+//! of this crate). Only globals every runtime has (`fetch`, timers, `Date`); never `window`.
+//! Everything that touches a value a caller handed us is `catch`: a throwing getter, a
+//! missing method or a Proxy trap becomes an `Err`, never an exception through the `.wasm`.
+
+#![allow(missing_docs)]
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, called with the global as `this` (Workers require it).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    pub fn global_fetch(input: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// The global `fetch` with an init object (`TokenClient.fetch`).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    pub fn global_fetch_with_init(input: &JsValue, init: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// Returns a timer handle: a number in browsers and Workers, an object in Node.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(callback: &Function, ms: f64) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(handle: &JsValue);
+
+    /// Anything shaped like an `AbortSignal` (polyfills included).
+    #[derive(Debug, Clone)]
+    pub type AnySignal;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn aborted(this: &AnySignal) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn reason(this: &AnySignal) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = addEventListener)]
+    pub fn add_event_listener(
+        this: &AnySignal,
+        kind: &str,
+        listener: &Function,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = removeEventListener)]
+    pub fn remove_event_listener(
+        this: &AnySignal,
+        kind: &str,
+        listener: &Function,
+    ) -> Result<(), JsValue>;
+
+    /// Whatever a `fetch` resolved with: a `Response` or a look-alike.
+    #[derive(Debug, Clone)]
+    pub type AnyResponse;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn status(this: &AnyResponse) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch, js_name = type)]
+    pub fn type_(this: &AnyResponse) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn headers(this: &AnyResponse) -> Result<AnyHeaders, JsValue>;
+    #[wasm_bindgen(method, getter, structural, catch)]
+    pub fn body(this: &AnyResponse) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn text(this: &AnyResponse) -> Result<JsValue, JsValue>;
+
+    #[derive(Debug, Clone)]
+    pub type AnyHeaders;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn get(this: &AnyHeaders, name: &str) -> Result<JsValue, JsValue>;
+
+    /// A `ReadableStream` of bytes, or a look-alike.
+    #[derive(Debug, Clone)]
+    pub type AnyStream;
+    #[wasm_bindgen(method, structural, catch, js_name = getReader)]
+    pub fn get_reader(this: &AnyStream) -> Result<AnyReader, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn cancel(this: &AnyStream) -> Result<JsValue, JsValue>;
+
+    #[derive(Debug, Clone)]
+    pub type AnyReader;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn read(this: &AnyReader) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn cancel(this: &AnyReader) -> Result<JsValue, JsValue>;
+
+    /// A `TokenStore` object; each method may return a value or a promise.
+    #[derive(Debug, Clone)]
+    pub type AnyStore;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn get(this: &AnyStore, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn set(this: &AnyStore, key: &str, value: &str, ttl_ms: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn delete(this: &AnyStore, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn claim(this: &AnyStore, key: &str, owner: &str, ttl_ms: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn release(this: &AnyStore, key: &str, owner: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch)]
+    pub fn reserve(
+        this: &AnyStore,
+        key: &str,
+        limit: u32,
+        window_ms: f64,
+        now: f64,
+    ) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/js/truecaller_error.js")]
+extern "C" {
+    /// The `TruecallerError` class of `js/truecaller_error.js` (an `Error` subclass needs JS syntax).
+    #[derive(Debug)]
+    pub type TruecallerError;
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        code: &str,
+        message: &str,
+        status: Option<u16>,
+        slug: Option<String>,
+        retry_after_ms: Option<f64>,
+    ) -> TruecallerError;
+
+    /// The class itself.
+    #[wasm_bindgen(thread_local_v2, js_name = TruecallerError)]
+    pub static ERROR_CLASS: JsValue;
+}
+
+/// `Promise.resolve(value)`: a promise for any value, thenables included; never throws.
+pub fn promise(value: &JsValue) -> Promise {
+    Promise::resolve(value)
+}
