@@ -184,3 +184,125 @@ test("an injected fetch may call requestToken again (re-entrancy does not break 
   assert.match(outer.token, /^tc_/);
   assert.match((await inner).token, /^tc_/);
 });
+
+// ---- Hostile transports: the defects these tests were written for ----------------------
+
+const HEX_KEY = API_KEY.replace(/-/g, "").toLowerCase();
+function assertNoKeyInAnySpelling(err) {
+  for (const text of renderings(err)) {
+    const squeezed = String(text).toLowerCase().replace(/[^0-9a-z]/g, "");
+    assert.ok(!squeezed.includes(HEX_KEY), `the key's digits leaked in: ${text}`);
+  }
+}
+
+async function settlesWithin(ms, promise) {
+  const started = Date.now();
+  const late = Symbol("late");
+  const result = await Promise.race([
+    promise.then((v) => ({ v }), (e) => ({ e })),
+    new Promise((r) => setTimeout(() => r(late), ms)),
+  ]);
+  assert.notEqual(result, late, `did not settle within ${ms} ms`);
+  return { ...result, took: Date.now() - started };
+}
+
+test("timeoutMs wins on its own clock, whatever an injected fetch does with the signal", async () => {
+  const token = JSON.stringify({ token: "tc_late", created_at: "2025-07-10T06:59:05.72Z" });
+  const fetches = {
+    "never settles": () => new Promise(() => {}),
+    "resolves after the timeout": () => new Promise((r) => setTimeout(() => r(new Response(token)), 400)),
+    "text() never settles": async () => ({ status: 200, headers: new Headers(), text: () => new Promise(() => {}) }),
+    "the body stream never ends": async () =>
+      new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("{")); } })),
+  };
+  for (const [what, fetch] of Object.entries(fetches)) {
+    const { e, took } = await settlesWithin(1500, requestToken({ ...DEMO_CREDENTIALS, fetch, timeoutMs: 100 }));
+    assert.ok(e instanceof TruecallerError, what);
+    assert.equal(e.code, "timeout", what);
+    assert.ok(took >= 95 && took < 1000, `${what}: settled after ${took} ms`);
+  }
+});
+
+test("the caller's signal wins too, even when the fetch ignores it", async () => {
+  const ctl = new AbortController();
+  setTimeout(() => ctl.abort(new Error("user gave up")), 50);
+  const { e } = await settlesWithin(1000, requestToken({ ...DEMO_CREDENTIALS, signal: ctl.signal, timeoutMs: 0, fetch: () => new Promise(() => {}) }));
+  assert.equal(e.code, "aborted");
+  assert.match(e.message, /user gave up/);
+});
+
+// A server that streams a 200 without Content-Length and never stops (or stops at `limit` bytes).
+async function endlessServer(status = 200) {
+  const stats = { written: 0, closed: 0 };
+  const chunk = Buffer.alloc(64 * 1024, "x");
+  const server = http.createServer((req, res) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk)) stats.written += chunk.length;
+      if (!res.destroyed) res.once("drain", pump);
+    };
+    res.on("close", () => stats.closed++);
+    pump();
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { server, stats, base: originOf(server) };
+}
+
+test("an endless body without Content-Length is read only up to 64 KiB, with or without a timeout", async () => {
+  for (const [status, code] of [[200, "invalid_response"], [500, "server_error"]]) {
+    const { server, stats, base: endless } = await endlessServer(status);
+    try {
+      for (const timeoutMs of [10_000, 0]) {
+        const before = process.memoryUsage().rss;
+        const { e, took } = await settlesWithin(5000, requestToken({ ...DEMO_CREDENTIALS, baseUrl: endless, timeoutMs }));
+        assert.equal(e.code, code, `status ${status}, timeoutMs ${timeoutMs}`);
+        if (status === 200) assert.match(e.message, /exceeds 64 KiB/);
+        const grown = process.memoryUsage().rss - before;
+        assert.ok(grown < 64 * 1024 * 1024, `memory grew by ${grown} B`);
+        assert.ok(took < 5000);
+      }
+      // The client hung up: the server stops writing soon after (not hundreds of MB later).
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(stats.closed >= 2, "the connections were closed");
+      assert.ok(stats.written < 64 * 1024 * 1024, `the server wrote ${stats.written} B`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+});
+
+test("the API key is redacted in every spelling an upstream may echo it in", async () => {
+  const spellings = [
+    API_KEY,
+    API_KEY.toUpperCase(),
+    API_KEY.replace(/-/g, ""),
+    API_KEY.replace(/-/g, "_"),
+    API_KEY.toUpperCase().replace(/-/g, " "),
+    API_KEY.replace(/-/g, "%2D"),
+    encodeURIComponent(JSON.stringify(API_KEY)),
+  ];
+  let which = 0;
+  const echo = http.createServer((req, res) => {
+    const s = spellings[which];
+    res.writeHead(401, { "content-type": "application/json" });
+    res.end(JSON.stringify({ slug: s, message: `no such key: ${s} (${s.split("").reverse().join("")})` }));
+  });
+  await new Promise((r) => echo.listen(0, "127.0.0.1", r));
+  try {
+    for (which = 0; which < spellings.length; which++) {
+      const e = await rejection(requestToken({ ...DEMO_CREDENTIALS, baseUrl: originOf(echo) }));
+      assert.equal(e.code, "unauthorized");
+      assert.match(e.slug, /\[redacted\]/, spellings[which]);
+      assertNoKeyInAnySpelling(e);
+    }
+    // And from an injected fetch's own error.
+    for (const s of spellings) {
+      const e = await rejection(requestToken({ ...DEMO_CREDENTIALS, fetch: async () => { throw new TypeError("cannot send " + s); } }));
+      assert.equal(e.code, "network");
+      assertNoKeyInAnySpelling(e);
+    }
+  } finally {
+    echo.close();
+  }
+});
