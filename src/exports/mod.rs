@@ -11,7 +11,6 @@ use crate::shell::js_error::error_class;
 use js_sys::{Object, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 pub use options::JsOptions;
 pub use token_client::JsTokenClient;
@@ -27,7 +26,7 @@ pub fn request_token(options: JsValue) -> Promise {
         Ok(options) => options,
         Err(e) => return Promise::reject(&e.into()),
     };
-    future_to_promise(async move {
+    crate::shell::task::promise(async move {
         let token = crate::shell::request_token(&options).await?;
         to_js(&token, false)
     })

@@ -10,7 +10,6 @@ use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// The JS `TokenClient` class.
 #[wasm_bindgen(js_name = TokenClient, skip_typescript)]
@@ -99,7 +98,9 @@ impl JsTokenClient {
     /// be sent again.
     pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
         let client = self.client.clone();
-        future_to_promise(async move { super::authorized_fetch::fetch(&client, input, init).await })
+        crate::shell::task::promise(async move {
+            super::authorized_fetch::fetch(&client, input, init).await
+        })
     }
 
     /// Forgets the cached token and its stored copy.
@@ -145,7 +146,7 @@ impl JsTokenClient {
         let ready = self.ready.clone();
         promises[want as usize]
             .get_or_insert_with(|| {
-                future_to_promise(async move {
+                crate::shell::task::promise(async move {
                     let token = flight.wait().await?;
                     let mut slot = ready.borrow_mut();
                     if let Some(r) = slot.as_ref().filter(|r| r.is_for(&token)) {

@@ -21,7 +21,6 @@ use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, spawn_local};
 
 /// A cached, self-refreshing, quota-aware source of access tokens. Cloning it gives
 /// another handle to the same cache.
@@ -253,13 +252,13 @@ impl Inner {
     fn spawn(&self, background: bool, work: impl Future<Output = ()> + 'static) {
         match self.wait_until.as_ref().filter(|_| background) {
             Some(wait_until) => {
-                let promise = future_to_promise(async move {
+                let promise = crate::shell::task::promise(async move {
                     work.await;
                     Ok(JsValue::UNDEFINED)
                 });
                 let _ = wait_until.call1(&JsValue::UNDEFINED, &promise);
             }
-            None => spawn_local(work),
+            None => crate::shell::task::spawn(work),
         }
     }
 

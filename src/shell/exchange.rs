@@ -16,7 +16,7 @@ use gloo_net::http::{Method, RequestBuilder};
 use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestRedirect};
 
 /// Sends one token request and classifies the answer; `now` is read when it arrives.
@@ -166,7 +166,7 @@ async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsVa
 /// Lets a promise we do not need settle on its own, without an unhandled rejection.
 fn discard(promise: std::result::Result<JsValue, JsValue>) {
     if let Ok(p) = promise {
-        spawn_local(async move {
+        crate::shell::task::spawn(async move {
             let _ = JsFuture::from(sys::promise(&p)).await;
         });
     }

@@ -9,6 +9,7 @@ mod flight;
 pub(crate) mod js_error;
 mod options;
 mod store;
+pub(crate) mod task;
 pub(crate) mod timer;
 
 pub use client::TokenClient;
