@@ -7,6 +7,7 @@ pub mod cache;
 pub mod client_options;
 pub mod error;
 pub mod freshness;
+pub mod lease;
 pub mod options;
 pub mod quota;
 pub mod redact;

@@ -63,6 +63,31 @@ impl Quota {
         Err((oldest + self.window_ms - now).max(0.0))
     }
 
+    /// Gives back the slot taken at `at` (a request that was not sent after all: the
+    /// fleet's window refused it).
+    pub fn refund(&mut self, at: f64) {
+        if let Some(i) = self.sent.iter().rposition(|&t| t == at) {
+            self.sent.remove(i);
+        }
+    }
+
+    /// A window holding the request times `sent` (a store's copy of the fleet window).
+    pub fn with_entries(limit: u32, window_ms: f64, sent: impl IntoIterator<Item = f64>) -> Self {
+        let mut sent: Vec<f64> = sent.into_iter().filter(|t| t.is_finite()).collect();
+        sent.sort_by(f64::total_cmp);
+        Quota {
+            limit,
+            window_ms,
+            sent: sent.into(),
+        }
+    }
+
+    /// The request times in the window (after [`Quota::acquire`] or [`Quota::snapshot`]
+    /// pruned the old ones), oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = f64> + '_ {
+        self.sent.iter().copied()
+    }
+
     /// The current state of the window.
     pub fn snapshot(&mut self, now: f64) -> QuotaSnapshot {
         self.prune(now);
@@ -97,6 +122,26 @@ mod tests {
         assert_eq!(q.acquire(1_800_500.0), Err(500.0));
         let s = q.snapshot(1_800_500.0);
         assert_eq!((s.used, s.reset_at), (10, Some(1_801_000.0)));
+    }
+
+    #[test]
+    fn refund_gives_back_the_slot() {
+        let mut q = Quota::new(2, 1000.0);
+        q.acquire(1.0).unwrap();
+        q.acquire(2.0).unwrap();
+        assert_eq!(q.acquire(3.0), Err(998.0));
+        q.refund(2.0);
+        assert_eq!(q.acquire(3.0), Ok(()));
+        q.refund(99.0);
+        assert_eq!(q.snapshot(3.0).used, 2);
+    }
+
+    #[test]
+    fn a_stored_window_round_trips() {
+        let mut q = Quota::with_entries(2, 1000.0, [500.0, f64::NAN, 100.0]);
+        assert_eq!(q.acquire(900.0), Err(200.0));
+        assert_eq!(q.acquire(1100.0), Ok(()));
+        assert_eq!(q.entries().collect::<Vec<_>>(), [500.0, 1100.0]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod authorized_fetch;
 mod options;
+mod store_rules;
 mod token_client;
 
 use crate::core::access_token::AccessToken;

@@ -3,19 +3,20 @@
 
 use super::clock::Clock;
 use super::exchange::exchange;
+use super::fleet::Fleet;
 use super::flight::Flight;
 use super::options::{ClientOptions, Prepared};
-use super::store::TokenStore;
-use super::timer::{race, Either, Sleep};
+use super::timer::Sleep;
 use crate::core::access_token::AccessToken;
 use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
 use crate::core::client_options::ClientConfig;
 use crate::core::error::{Error, Result};
+use crate::core::lease::{
+    after_claim, after_empty_poll, lease_ttl_ms, poll_delay_ms, Step, POLL_MIN_MS, POLL_SPREAD_MS,
+};
 use crate::core::quota::{Quota, QuotaSnapshot};
 use crate::core::retry::retry_delay;
-use crate::core::stored::{entry_token, store_key, ttl_ms, STORE_READ_TIMEOUT_MS};
-use crate::core::wire::StoredEntry;
-use js_sys::{Date, Function, Math, JSON};
+use js_sys::{Date, Function, Math};
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -39,11 +40,12 @@ struct Inner {
     request: Prepared,
     config: ClientConfig,
     clock: Clock,
-    store: Option<Rc<dyn TokenStore>>,
-    store_key: String,
+    fleet: Option<Rc<Fleet>>,
     wait_until: Option<Function>,
     /// How long callers keep waiting for one mint (real time).
     deadline_ms: f64,
+    /// How long a lease this client holds lasts: its own mint deadline.
+    lease_ttl_ms: f64,
     state: RefCell<State>,
 }
 
@@ -71,7 +73,7 @@ impl fmt::Debug for TokenClient {
         f.debug_struct("TokenClient")
             .field("request", &self.inner.request)
             .field("config", &self.inner.config)
-            .field("store", &self.inner.store.is_some())
+            .field("fleet", &self.inner.fleet)
             .finish_non_exhaustive()
     }
 }
@@ -81,19 +83,29 @@ impl TokenClient {
     pub fn new(options: ClientOptions) -> Result<Self> {
         let request = options.request.prepare()?;
         let config = options.config()?;
-        let deadline_ms = mint_deadline_ms(
+        let fleet = options.store.map(|store| {
+            let c = &request.config;
+            Rc::new(Fleet::new(store, &c.client_account_id, &c.key_id))
+        });
+        let mint_ms = mint_deadline_ms(
             request.config.timeout_ms,
             config.max_retries,
-            options.store.is_some(),
+            fleet.is_some(),
         );
+        let lease_ttl_ms = lease_ttl_ms(mint_ms);
+        // With a lease, a client may wait out another's before it mints itself.
+        let deadline_ms = match fleet {
+            Some(_) => mint_ms + lease_ttl_ms + POLL_MIN_MS + POLL_SPREAD_MS,
+            None => mint_ms,
+        };
         Ok(TokenClient {
             inner: Rc::new(Inner {
-                store_key: store_key(&request.config.client_account_id, &request.config.key_id),
                 request,
                 clock: Clock::new(options.now),
-                store: options.store,
+                fleet,
                 wait_until: options.wait_until,
                 deadline_ms,
+                lease_ttl_ms,
                 state: RefCell::new(State {
                     cached: None,
                     generation: 0,
@@ -196,12 +208,7 @@ impl TokenClient {
             st.rejected = Some(token.to_owned());
             st.cache.invalidate();
         }
-        if let Some(delete) = self
-            .inner
-            .store
-            .as_ref()
-            .and_then(|s| s.delete(&self.inner.store_key))
-        {
+        if let Some(delete) = self.inner.fleet.as_ref().and_then(|f| f.delete()) {
             self.inner.spawn(true, async move {
                 let _ = delete.await;
             });
@@ -262,24 +269,82 @@ impl Inner {
         }
     }
 
-    /// A usable stored token newer than ours, else one from the endpoint (with retries,
-    /// within the quota).
+    /// A usable stored token newer than ours; else, in a fleet with a lease, the token its
+    /// holder mints (or this client mints, holding the lease); else one from the endpoint.
     async fn run(self: &Rc<Self>) -> Result<AccessToken> {
-        if let Some(found) = self.read_store().await {
-            let now = self.clock.now();
-            let accepted = {
-                let st = self.state.borrow();
-                st.rejected.as_deref() != Some(found.token.as_str())
-                    && st
-                        .cache
-                        .expires_at()
-                        .is_none_or(|ours| found.expires_at > ours)
-                    && st.cache.usable(now, found.expires_at)
-            };
-            if accepted {
+        let Some(fleet) = self.fleet.clone() else {
+            return self.mint_from_endpoint().await.map(|(access, _)| access);
+        };
+        if let Ok(Some(found)) = fleet.read().await {
+            if self.accepts(&found) {
                 return Ok(self.adopt(found).0);
             }
         }
+        let owner = random_id();
+        let ttl = self.lease_ttl_ms;
+        let started = Date::now();
+        // A store without leases answers like a failed one: this client mints.
+        let mut step = after_claim(fleet.claim(&owner, ttl).await.map_err(drop));
+        while step == Step::Poll {
+            Sleep::new(poll_delay_ms(Math::random())).await;
+            let read = fleet.read().await;
+            if let Ok(Some(found)) = &read {
+                if self.accepts(found) {
+                    return Ok(self.adopt(found.clone()).0);
+                }
+            }
+            step = match after_empty_poll(Date::now() - started, ttl, read.is_err()) {
+                Step::Poll => after_claim(fleet.claim(&owner, ttl).await.map_err(drop)),
+                mint => mint,
+            };
+        }
+        let holding = (step == Step::Mint { holding: true }).then_some(owner);
+        if let Some(owner) = &holding {
+            // The last holder may have written its token and released the lease between our
+            // look at the store and our claim: look once more before minting.
+            if let Ok(Some(found)) = fleet.read().await {
+                if self.accepts(&found) {
+                    self.spawn(true, fleet.release(owner.clone()));
+                    return Ok(self.adopt(found).0);
+                }
+            }
+        }
+        let minted = self.mint_from_endpoint().await;
+        // The token is written first, then the lease released: a client that claims the
+        // lapsed lease finds the token instead of minting again.
+        let write = match &minted {
+            Ok((access, true)) => fleet.write(access, self.clock.now()),
+            _ => None,
+        };
+        if write.is_some() || holding.is_some() {
+            let release = holding.map(|owner| fleet.release(owner));
+            self.spawn(true, async move {
+                if let Some(write) = write {
+                    let _ = write.await;
+                }
+                if let Some(release) = release {
+                    release.await;
+                }
+            });
+        }
+        minted.map(|(access, _)| access)
+    }
+
+    /// Whether a stored token may replace ours: not the one invalidated, newer, usable now.
+    fn accepts(&self, found: &AccessToken) -> bool {
+        let now = self.clock.now();
+        let st = self.state.borrow();
+        st.rejected.as_deref() != Some(found.token.as_str())
+            && st
+                .cache
+                .expires_at()
+                .is_none_or(|ours| found.expires_at > ours)
+            && st.cache.usable(now, found.expires_at)
+    }
+
+    /// A token from the endpoint, with retries, within the local and the fleet's quota
+    /// windows; and whether it was adopted.
+    async fn mint_from_endpoint(&self) -> Result<(AccessToken, bool)> {
         let mut last = None;
         let mut retry = 0;
         loop {
@@ -288,14 +353,15 @@ impl Inner {
             if let Err(wait) = slot {
                 return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
             }
-            match exchange(&self.request, &|| self.clock.now()).await {
-                Ok(access) => {
-                    let (access, adopted) = self.adopt(access);
-                    if adopted {
-                        self.write_store(&access);
-                    }
-                    return Ok(access);
+            if let Some(fleet) = &self.fleet {
+                let (limit, window) = (self.config.quota_limit, self.config.quota_window_ms);
+                if let Some(wait) = fleet.reserve(limit, window, now).await {
+                    self.state.borrow_mut().quota.refund(now);
+                    return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
                 }
+            }
+            match exchange(&self.request, &|| self.clock.now()).await {
+                Ok(access) => return Ok(self.adopt(access)),
                 Err(e) => {
                     let Some(wait) =
                         retry_delay(&e, retry, self.config.max_retries, Math::random())
@@ -326,37 +392,14 @@ impl Inner {
         st.generation += 1;
         (access, true)
     }
+}
 
-    /// The stored entry, if the store answers in time with a well-formed one.
-    async fn read_store(&self) -> Option<AccessToken> {
-        let store = self.store.as_ref()?;
-        let read = race(
-            store.get(&self.store_key),
-            Sleep::new(STORE_READ_TIMEOUT_MS),
-        )
-        .await;
-        let Either::Left(Ok(Some(text))) = read else {
-            return None;
-        };
-        let value = JSON::parse(&text).ok()?;
-        entry_token(serde_wasm_bindgen::from_value::<StoredEntry>(value).ok()?)
+/// A random id for a lease's owner.
+fn random_id() -> String {
+    let mut id = String::with_capacity(16);
+    for _ in 0..16 {
+        let digit = (Math::random() * 16.0) as u32;
+        id.push(char::from_digit(digit.min(15), 16).unwrap_or('0'));
     }
-
-    fn write_store(&self, access: &AccessToken) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
-        let Some(json) = serde_wasm_bindgen::to_value(access)
-            .ok()
-            .and_then(|v| JSON::stringify(&v).ok())
-            .and_then(|s| s.as_string())
-        else {
-            return;
-        };
-        let ttl = ttl_ms(access.expires_at, self.clock.now());
-        let written = store.set(&self.store_key, &json, ttl);
-        self.spawn(true, async move {
-            let _ = written.await;
-        });
-    }
+    id
 }

@@ -5,6 +5,7 @@
 mod client;
 mod clock;
 mod exchange;
+mod fleet;
 mod flight;
 pub(crate) mod js_error;
 mod options;

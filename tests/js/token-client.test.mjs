@@ -461,3 +461,181 @@ test("errors reach every waiting caller, and the caller's signal aborts minting"
   const aborted = client(`/t/${id("abort")}`, { signal: ctl.signal });
   assert.equal((await rejection(aborted.getToken())).code, "aborted");
 });
+
+// ---- Fleets: a store with claim/release (a lease) and reserve (a shared quota window) ----
+
+// An in-memory store with the semantics SPEC section 3 gives claim, release and reserve;
+// `delay` ms on every call makes the races of a real network store likely.
+function fleetStore({ claim = true, reserve = true, delay = 5 } = {}) {
+  const map = new Map();
+  const calls = { get: 0, set: 0, claim: 0, release: 0, reserve: 0 };
+  const pause = () => new Promise((r) => setTimeout(r, delay));
+  const live = (k) => {
+    const e = map.get(k);
+    if (e && e.expiresAt <= Date.now()) map.delete(k);
+    return map.get(k);
+  };
+  const store = {
+    map,
+    calls,
+    async get(k) {
+      calls.get++;
+      await pause();
+      return live(k)?.value ?? null;
+    },
+    async set(k, v, ttl) {
+      calls.set++;
+      await pause();
+      map.set(k, { value: v, expiresAt: Date.now() + ttl });
+    },
+    async delete(k) {
+      map.delete(k);
+    },
+  };
+  if (claim) {
+    store.claim = async (k, owner, ttl) => {
+      calls.claim++;
+      await pause();
+      const held = live(k);
+      if (held) return held.value === owner;
+      map.set(k, { value: owner, expiresAt: Date.now() + ttl });
+      return true;
+    };
+    store.release = async (k, owner) => {
+      calls.release++;
+      if (live(k)?.value === owner) map.delete(k);
+    };
+  }
+  if (reserve) {
+    store.reserve = async (k, limit, windowMs, now) => {
+      calls.reserve++;
+      await pause();
+      const window = (live(k)?.value ?? []).filter((t) => t + windowMs > now);
+      if (window.length >= limit) return window[0] + windowMs - now;
+      window.push(now);
+      map.set(k, { value: window, expiresAt: Infinity });
+      return 0;
+    };
+  }
+  return store;
+}
+const LEASE = `truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}:lease`;
+
+test("fleet: 30 clients started together on a store with a lease make one request; without the lease, many", async (t) => {
+  const key = id("fleet");
+  const store = fleetStore();
+  const clients = Array.from({ length: 30 }, () => client(`/t/${key}`, { store }));
+  const tokens = await Promise.all(clients.map((c) => c.getToken()));
+  assert.equal(new Set(tokens).size, 1, "every client adopted the holder's token");
+  assert.equal(await requests(key), 1);
+  await until(() => !store.map.has(LEASE), "the holder releases the lease after writing the token");
+  assert.ok(store.calls.release >= 1);
+
+  const naive = id("naive");
+  const plain = fleetStore({ claim: false, reserve: false });
+  await Promise.all(Array.from({ length: 30 }, () => client(`/t/${naive}`, { store: plain }).getToken()));
+  const made = await requests(naive);
+  t.diagnostic(`without a lease: ${made} requests for 30 clients`);
+  assert.ok(made > 1, "the race the lease prevents is real in this setup");
+});
+
+test("fleet: a lease whose holder vanished lapses, and one waiting client mints", async () => {
+  const key = id("lapse");
+  const store = fleetStore();
+  store.map.set(LEASE, { value: "a-holder-that-died", expiresAt: Date.now() + 600 });
+  const started = Date.now();
+  const tokens = await Promise.all(Array.from({ length: 5 }, () => client(`/t/${key}`, { store }).getToken()));
+  assert.equal(new Set(tokens).size, 1);
+  assert.ok(Date.now() - started >= 550, "they waited for the lease to lapse");
+  assert.equal(await requests(key), 1);
+});
+
+test("fleet: a store whose claim never succeeds and never lapses cannot hang callers", { timeout: 15_000 }, async () => {
+  const key = id("stuckclaim");
+  const store = fleetStore();
+  store.claim = async () => false;
+  // timeoutMs 100 and no retries: the lease TTL (the mint deadline) is about 3.1 s.
+  const c = client(`/t/${key}`, { store, timeoutMs: 100, maxRetries: 0 });
+  const started = Date.now();
+  assert.match(await c.getToken(), /^tc_/);
+  const waited = Date.now() - started;
+  assert.ok(waited >= 3000 && waited < 6000, `waited ${waited} ms, then minted without the lease`);
+  assert.equal(await requests(key), 1);
+});
+
+test("fleet: a claim that throws, rejects or answers garbage is left out (memory-only behaviour)", async () => {
+  for (const claim of [
+    () => {
+      throw new Error("down");
+    },
+    () => Promise.reject(new Error("down")),
+    () => "yes",
+    () => new Promise(() => {}),
+  ]) {
+    const key = id("badclaim");
+    const store = fleetStore();
+    store.claim = claim;
+    const started = Date.now();
+    assert.match(await client(`/t/${key}`, { store }).getToken(), /^tc_/);
+    assert.ok(Date.now() - started < 3000, "a claim that never answers is given up on after 2 s");
+    assert.equal(await requests(key), 1);
+  }
+});
+
+test("fleet quota: 12 clients forcing re-mints on a store with reserve stay within quotaLimit per window", async (t) => {
+  const key = id("fleetquota");
+  const store = fleetStore({ claim: false });
+  const clients = Array.from({ length: 12 }, () => client(`/t/${key}`, { store }));
+  const outcomes = await Promise.allSettled(
+    clients.map(async (c) => {
+      c.invalidate();
+      const first = await c.getToken();
+      c.invalidate();
+      return [first, await c.getToken()];
+    }),
+  );
+  const made = await requests(key);
+  const refused = outcomes.filter((o) => o.status === "rejected");
+  t.diagnostic(`12 clients x 2 forced mints: ${made} requests, ${refused.length} refused locally`);
+  assert.ok(made <= 10, `${made} requests in one window`);
+  assert.ok(refused.length > 0);
+  for (const { reason } of refused) {
+    assert.ok(reason instanceof TruecallerError);
+    assert.equal(reason.code, "quota_exhausted");
+    assert.ok(reason.retryAfterMs > 0 && reason.retryAfterMs <= 1_800_000);
+  }
+  // The local window gave the refused slot back: nothing was sent for it.
+  const used = clients.reduce((n, c) => n + c.quota().used, 0);
+  assert.equal(used, made);
+});
+
+test("fleet quota: a reserve that fails leaves only the local window", async () => {
+  const key = id("badreserve");
+  const store = fleetStore({ claim: false });
+  store.reserve = () => Promise.reject(new Error("down"));
+  assert.match(await client(`/t/${key}`, { store }).getToken(), /^tc_/);
+  assert.equal(await requests(key), 1);
+});
+
+test("waitUntil receives every background refresh and store write", async () => {
+  const key = id("waituntil");
+  const handed = [];
+  const waitUntil = (p) => handed.push(p);
+  const clock = fakeClock();
+  const store = fleetStore({ delay: 1 });
+  const c = client(`/t/${key}`, { store, now: clock.now, waitUntil, refreshWindowMs: 600_000 });
+  const first = await c.getAccessToken();
+  assert.equal(handed.length, 1, "the store write (and the lease release)");
+  assert.ok(handed.every((p) => p instanceof Promise));
+  await Promise.all(handed);
+  assert.ok(store.map.has(`truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`));
+  clock.t = first.expiresAt - 299_000;
+  assert.equal(await c.getToken(), first.token);
+  assert.equal(handed.length, 2, "the background refresh");
+  await handed[1];
+  assert.equal(await requests(key), 2);
+  await until(() => handed.length === 3, "the refreshed token's store write");
+  c.invalidate();
+  assert.equal(handed.length, 4, "the delete");
+  await Promise.all(handed);
+});
