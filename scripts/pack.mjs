@@ -70,6 +70,8 @@ for (const f of ["node.mjs", "node.cjs", "browser.js", "workerd.js", "README.md"
 const types = readFileSync(join(root, "src/exports/types.d.ts"), "utf8");
 writeFileSync(join(pkg, "index.d.ts"), types);
 writeFileSync(join(pkg, "index.d.cts"), types);
+// Its "sideEffects" lists the entries (each instantiates the .wasm when imported): `false` would let a
+// bundler skip an entry's initSync and import the wasm-bindgen glue directly.
 const manifest = JSON.parse(readFileSync(join(root, "pkg-template/package.json"), "utf8"));
 manifest.version = version;
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -14,8 +14,12 @@ export class TokenClient {
   getAccessToken(): Promise<AccessToken>;
   /** "Bearer <token>". */
   authorizationHeader(): Promise<string>;
-  /** fetch with Authorization: Bearer <token>; a 401 re-mints and retries once when the body can be replayed. */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * fetch with Authorization: Bearer <token>; a 401 re-mints and retries once when the body can be replayed.
+   * `input` is the DOM's `RequestInfo | URL`, spelled `Request | string | URL`: @types/node declares
+   * Request, RequestInit and Response globally but not RequestInfo (a project without the DOM lib).
+   */
+  fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
   /** Forgets the cached token (and its stored copy); the next call mints a new one. */
   invalidate(): void;
   /** The local quota window. */

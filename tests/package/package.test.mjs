@@ -1,9 +1,10 @@
 // The packed tarball, installed into a scratch project the way a user gets it,
 // then used from Node ESM, Node CJS, an esbuild bundle, a Worker (wrangler + workerd)
-// and a page in headless Chromium. Needs `make pack` first (make test does it).
+// and a page in headless Chromium; its declarations checked by tsc (with and without the DOM lib),
+// publint and @arethetypeswrong/cli. Needs `make pack` first (make test does it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, execFile } from "node:child_process";
+import { execFileSync, execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -144,13 +145,84 @@ test("browser: native ES modules in headless Chromium (Playwright)", async () =>
   }
 });
 
+// Runs a tool of the repo's node_modules/.bin; returns its exit status and output (no network:
+// every tool here reads the local tarball or the scratch project).
+function tool(name, args, cwd = root) {
+  const r = spawnSync(bin(name), args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, out: r.stdout + r.stderr };
+}
+
+const tscStrict = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022"];
+
 test("TypeScript: the declarations type-check under --strict", () => {
-  execFileSync(
-    bin("tsc"),
-    ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "types.ts"],
-    { cwd: scratch, stdio: "inherit" },
-  );
+  // types.ts is CommonJS in the scratch project (no "type" in its package.json), so its
+  // `import` resolves the "require" types; the .mts and .cts fixtures cover both explicitly.
+  execFileSync(bin("tsc"), [...tscStrict, "--lib", "es2022,dom", "types.ts", "types-node.mts", "types-node.cts"], { cwd: scratch, stdio: "inherit" });
   const dts = readFileSync(join(scratch, "node_modules/truecaller-token/wasm/truecaller_token.d.ts"), "utf8");
   const publicPart = dts.split("export type InitInput")[0];
   assert.doesNotMatch(publicPart, /\bany\b/, "no `any` in the public declarations");
+});
+
+// A Node project without the DOM lib: only the globals that @types/node declares (for Node 20,
+// the oldest Node in "engines"). @types/node is a devDependency of the repo (installed by
+// `npm ci`), reached through --typeRoots: the scratch project installs nothing from the network.
+for (const [fixture, declarations] of [
+  ["types-node.mts", "index.d.ts"], // ESM: `import`
+  ["types-node.cts", "index.d.cts"], // CommonJS: `import x = require(...)` and `import` compiled to require
+]) {
+  test(`TypeScript: ${fixture} type-checks without the DOM lib (--lib es2022 --types node), through ${declarations}`, () => {
+    const typesNode = JSON.parse(readFileSync(join(root, "node_modules/@types/node/package.json"), "utf8"));
+    assert.equal(typesNode.version.split(".")[0], "20", "@types/node for Node 20");
+    const { status, out } = tool(
+      "tsc",
+      [...tscStrict, "--lib", "es2022", "--types", "node", "--typeRoots", join(root, "node_modules/@types"), "--listFiles", fixture],
+      scratch,
+    );
+    const files = out.split("\n").filter((l) => /\.[cm]?ts$/.test(l));
+    assert.equal(status, 0, out.split("\n").filter((l) => !l.startsWith("/")).join("\n"));
+    // The fixture went through the declarations of its own condition, and nothing pulled in the DOM lib.
+    const own = files.filter((f) => f.includes("/node_modules/truecaller-token/"));
+    assert.deepEqual(own, [join(scratch, "node_modules/truecaller-token", declarations)]);
+    assert.deepEqual(files.filter((f) => /\/lib\.(dom|webworker)[.\w]*\.d\.ts$/.test(f)), [], "no DOM lib in the program");
+  });
+}
+
+test("publint --strict: no problem in the tarball", () => {
+  // --strict turns warnings into errors; suggestions are printed too, and "All good!" only when there is
+  // none at all. (The "sideEffects" suggestion is answered in pkg-template/package.json: the entries
+  // instantiate the .wasm at import time, so they are listed as having side effects; `false` would let a
+  // bundler skip an entry and reach the wasm-bindgen glue before initSync ran.)
+  const { status, out } = tool("publint", ["--strict", tarball]);
+  assert.equal(status, 0, out);
+  assert.match(out, /All good!/, out);
+});
+
+test("@arethetypeswrong/cli: no problem in the tarball", () => {
+  // `./truecaller_token_bg.wasm` is an asset subpath (for require.resolve, or to copy the .wasm beside a
+  // bundle), not a module with one type: importing it yields a WebAssembly.Module under wrangler/workerd,
+  // a URL with a bundler's asset loader, and the instance's raw exports (wasm-bindgen's internal ABI)
+  // under the ES module integration of Wasm. No declaration would be accurate everywhere, so it is left
+  // untyped and excluded with attw's documented --exclude-entrypoints; "." and "./package.json" are checked.
+  const { status, stdout, out } = tool("attw", [tarball, "--format", "json", "--exclude-entrypoints", "./truecaller_token_bg.wasm"]);
+  let result;
+  try {
+    result = JSON.parse(stdout);
+  } catch {
+    assert.fail(out);
+  }
+  const problems = result.analysis.problems;
+  assert.deepEqual(problems, [], JSON.stringify(problems, null, 2));
+  assert.equal(status, 0, out.slice(0, 2000));
+  assert.deepEqual(Object.keys(result.analysis.entrypoints), [".", "./package.json"]);
+  // `require` gets the .d.cts (CommonJS types, not ESM masquerading as CJS), `import` the .d.ts.
+  const resolved = Object.fromEntries(
+    Object.entries(result.analysis.entrypoints["."].resolutions).map(([kind, r]) => [kind, r.resolution?.fileName]),
+  );
+  assert.deepEqual(resolved, {
+    node10: "/node_modules/truecaller-token/index.d.ts",
+    "node16-cjs": "/node_modules/truecaller-token/index.d.cts",
+    "node16-esm": "/node_modules/truecaller-token/index.d.ts",
+    bundler: "/node_modules/truecaller-token/index.d.ts",
+  });
 });
