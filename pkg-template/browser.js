@@ -8,3 +8,5 @@ initSync({ module: await WebAssembly.compile(await response.arrayBuffer()) });
 export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
 export const DEFAULT_BASE_URL = __defaultBaseUrl();
 export const TruecallerError = __errorClass();
+export { redisStore } from "./stores/redis.js";
+export { kvStore } from "./stores/kv.js";

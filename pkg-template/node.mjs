@@ -7,3 +7,6 @@ initSync({ module: readFileSync(new URL("./wasm/truecaller_token_bg.wasm", impor
 export { requestToken, TokenClient } from "./wasm/truecaller_token.js";
 export const DEFAULT_BASE_URL = __defaultBaseUrl();
 export const TruecallerError = __errorClass();
+export { redisStore } from "./stores/redis.js";
+export { kvStore } from "./stores/kv.js";
+export { fileStore } from "./stores/file.js";

@@ -65,6 +65,7 @@ run(bin("wasm-opt"), [
 for (const f of ["node.mjs", "node.cjs", "browser.js", "workerd.js", "README.md"]) {
   cpSync(join(root, "pkg-template", f), join(pkg, f));
 }
+cpSync(join(root, "pkg-template/stores"), join(pkg, "stores"), { recursive: true });
 // One set of declarations (also the .wasm's typescript_custom_section), typed once for
 // `import` (.d.ts) and once for `require` (.d.cts).
 const types = readFileSync(join(root, "src/exports/types.d.ts"), "utf8");

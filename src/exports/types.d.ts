@@ -68,6 +68,11 @@ export interface TokenClientOptions extends RequestTokenOptions {
   store?: TokenStore;
   /** Clock in epoch ms; default Date.now. */
   now?: () => number;
+  /**
+   * Workers: `ctx.waitUntil.bind(ctx)`. Receives every background refresh and store write, so a
+   * request that ends does not cancel them.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 /** The local request quota. */
@@ -85,6 +90,79 @@ export interface TokenStore {
   get(key: string): string | null | undefined | Promise<string | null | undefined>;
   set(key: string, value: string, ttlMs: number): void | Promise<void>;
   delete?(key: string): void | Promise<void>;
+  /** Optional, atomic: set `key` to `owner` for ttlMs if absent (a lease); true if this caller holds it now. */
+  claim?(key: string, owner: string, ttlMs: number): boolean | Promise<boolean>;
+  /** Optional: delete `key` only if it still holds `owner`. */
+  release?(key: string, owner: string): void | Promise<void>;
+  /**
+   * Optional, atomic: count one request in the sliding window `key` if fewer than `limit` fall
+   * within the last windowMs; returns 0 when counted, else ms until a slot frees.
+   */
+  reserve?(key: string, limit: number, windowMs: number, now: number): number | Promise<number>;
+}
+
+/** The commands redisStore sends: a node-redis v4/v5 client (`sendCommand`) or an ioredis one (`call`). */
+export type RedisLike =
+  | { sendCommand(args: string[]): Promise<unknown> }
+  | { call(command: string, ...args: (string | number)[]): Promise<unknown> };
+
+/** A Workers KV namespace binding, as far as kvStore uses it. */
+export interface KVNamespaceLike {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** A Durable Object namespace bound to TokenBroker, as far as brokerStore uses it. */
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: never): TokenBrokerStub;
+  getByName?(name: string): TokenBrokerStub;
+}
+
+/** The RPC methods of a TokenBroker. */
+export interface TokenBrokerStub {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  claim(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(key: string, owner: string): Promise<void>;
+  reserve(key: string, limit: number, windowMs: number, now: number): Promise<number>;
+}
+
+/**
+ * A Redis-backed store for a fleet of Node processes: claim = SET NX PX, release =
+ * compare-and-delete, reserve = one atomic script on a sorted set. Keys get `prefix` in front.
+ */
+export function redisStore(client: RedisLike, options?: { prefix?: string }): TokenStore;
+
+/**
+ * A Workers KV store: a shared cache only (KV is eventually consistent: no claim or reserve).
+ * Use brokerStore to coordinate a fleet of isolates.
+ */
+export function kvStore(namespace: KVNamespaceLike): TokenStore;
+
+/**
+ * Node only: a store for one host's processes (cluster, PM2, the command line) in `directory`
+ * (default: truecaller-token in the user's cache dir), files written 0600 by rename.
+ */
+export function fileStore(directory?: string): TokenStore;
+
+/** Workers entry only: the store methods through the TokenBroker Durable Object of the account. */
+export function brokerStore(namespace: DurableObjectNamespaceLike): TokenStore;
+
+/**
+ * Workers entry only: a Durable Object class (extends DurableObject from "cloudflare:workers"),
+ * one object per account, holding the token, the lease and the quota window in its storage.
+ */
+export class TokenBroker implements TokenBrokerStub {
+  constructor(ctx: unknown, env: unknown);
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  claim(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(key: string, owner: string): Promise<void>;
+  reserve(key: string, limit: number, windowMs: number, now: number): Promise<number>;
 }
 
 /** The stable codes of TruecallerError. */

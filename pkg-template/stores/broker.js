@@ -1,0 +1,66 @@
+// Workers: TokenBroker, a Durable Object per account that keeps the token, the lease and the
+// quota window in its transactional storage and answers the TokenStore methods by RPC, and
+// brokerStore, the TokenStore that calls it. A Durable Object runs one event's storage
+// operations without interleaving another's (input gates), so claim and reserve are atomic;
+// what a lease or a window entry means is decided by the Rust core (__claimLease, ...).
+import { DurableObject } from "cloudflare:workers";
+import { __claimLease, __releasesLease, __reserveSlot } from "../wasm/truecaller_token.js";
+
+export class TokenBroker extends DurableObject {
+  async get(key) {
+    const entry = await this.ctx.storage.get(key);
+    if (entry === undefined) return null;
+    if (entry.expiresAt <= Date.now()) {
+      await this.ctx.storage.delete(key);
+      return null;
+    }
+    return entry.value;
+  }
+
+  async set(key, value, ttlMs) {
+    await this.ctx.storage.put(key, { value: String(value), expiresAt: Date.now() + Number(ttlMs) });
+  }
+
+  async delete(key) {
+    await this.ctx.storage.delete(key);
+  }
+
+  async claim(key, owner, ttlMs) {
+    const lease = __claimLease(await this.get(key), String(owner), Number(ttlMs), Date.now());
+    if (lease === undefined) return false;
+    await this.set(key, lease, ttlMs);
+    return true;
+  }
+
+  async release(key, owner) {
+    if (__releasesLease(await this.get(key), String(owner))) await this.ctx.storage.delete(key);
+  }
+
+  async reserve(key, limit, windowMs, now) {
+    const [wait, window] = __reserveSlot(await this.get(key), Number(limit), Number(windowMs), Number(now));
+    if (wait === 0) await this.set(key, window, Number(windowMs));
+    return wait;
+  }
+}
+
+// One broker per account: the object named by the store key (without the :lease / :quota suffix).
+export function brokerStore(namespace) {
+  const stubs = new Map();
+  const broker = (key) => {
+    const name = key.split(":").slice(0, 4).join(":");
+    let stub = stubs.get(name);
+    if (!stub) {
+      stub = typeof namespace.getByName === "function" ? namespace.getByName(name) : namespace.get(namespace.idFromName(name));
+      stubs.set(name, stub);
+    }
+    return stub;
+  };
+  return {
+    get: (key) => broker(key).get(key),
+    set: (key, value, ttlMs) => broker(key).set(key, value, ttlMs),
+    delete: (key) => broker(key).delete(key),
+    claim: (key, owner, ttlMs) => broker(key).claim(key, owner, ttlMs),
+    release: (key, owner) => broker(key).release(key, owner),
+    reserve: (key, limit, windowMs, now) => broker(key).reserve(key, limit, windowMs, now),
+  };
+}
