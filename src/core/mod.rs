@@ -5,6 +5,7 @@
 pub mod access_token;
 pub mod cache;
 pub mod client_options;
+pub mod clock;
 pub mod error;
 pub mod freshness;
 pub mod lease;

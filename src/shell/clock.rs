@@ -1,5 +1,6 @@
-//! The client's clock: an injected `now()` or `Date.now()`.
+//! The client's clock: an injected `now()` or `Date.now()`, held at its highest reading.
 
+use crate::core::clock::Monotonic;
 use js_sys::{Date, Function};
 use std::cell::Cell;
 use std::fmt;
@@ -7,10 +8,11 @@ use wasm_bindgen::JsValue;
 
 /// Epoch milliseconds from the caller's `now` function, or `Date.now()` when there is none,
 /// it throws, it answers something other than a finite number, or it is read again from
-/// inside itself (a clock that calls back into its client).
+/// inside itself (a clock that calls back into its client); never less than an earlier reading.
 pub struct Clock {
     now: Option<Function>,
     reading: Cell<bool>,
+    monotonic: Cell<Monotonic>,
 }
 
 impl Clock {
@@ -19,11 +21,20 @@ impl Clock {
         Clock {
             now,
             reading: Cell::new(false),
+            monotonic: Cell::default(),
         }
     }
 
     /// The time now, in epoch ms.
     pub fn now(&self) -> f64 {
+        let raw = self.raw();
+        let mut monotonic = self.monotonic.get();
+        let now = monotonic.read(raw);
+        self.monotonic.set(monotonic);
+        now
+    }
+
+    fn raw(&self) -> f64 {
         let Some(now) = self.now.as_ref().filter(|_| !self.reading.get()) else {
             return Date::now();
         };
