@@ -277,26 +277,6 @@ proptest! {
             prop_assert!(false, "a second refresh while one is in flight");
         }
     }
-
-    /// A lease is held by one owner at a time until it lapses.
-    #[test]
-    fn one_lease_holder(owners in proptest::collection::vec("[a-c]", 1..40), steps in proptest::collection::vec(0.0..500.0f64, 1..40), ttl in 1.0..1000.0f64) {
-        let mut stored: Option<lease::StoredLease> = None;
-        let mut now = 0.0;
-        for (owner, step) in owners.iter().zip(steps) {
-            now += step;
-            let before = stored.clone();
-            if let Some(next) = lease::claim(stored.as_ref(), owner, ttl, now) {
-                if let Some(b) = &before {
-                    prop_assert!(b.owner == *owner || b.expires_at <= now, "took a live lease of {}", b.owner);
-                }
-                stored = Some(next);
-            }
-            if lease::releases(stored.as_ref(), owner) {
-                prop_assert_eq!(stored.as_ref().map(|l| l.owner.as_str()), Some(owner.as_str()));
-            }
-        }
-    }
 }
 
 #[test]

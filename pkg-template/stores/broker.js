@@ -1,10 +1,11 @@
 // Workers: TokenBroker, a Durable Object per account that keeps the token, the lease and the
 // quota window in its transactional storage and answers the TokenStore methods by RPC, and
 // brokerStore, the TokenStore that calls it. A Durable Object runs one event's storage
-// operations without interleaving another's (input gates), so claim and reserve are atomic;
-// what a lease or a window entry means is decided by the Rust core (__claimLease, ...).
+// operations without interleaving another's (input gates), so claim (set-if-absent with a
+// TTL, like Redis's SET NX PX) and reserve are atomic; what a reservation does to the window
+// is decided by the Rust core (__reserveSlot).
 import { DurableObject } from "cloudflare:workers";
-import { __claimLease, __releasesLease, __reserveSlot } from "../wasm/truecaller_token.js";
+import { __reserveSlot } from "../wasm/truecaller_token.js";
 
 export class TokenBroker extends DurableObject {
   async get(key) {
@@ -26,20 +27,30 @@ export class TokenBroker extends DurableObject {
   }
 
   async claim(key, owner, ttlMs) {
-    const lease = __claimLease(await this.get(key), String(owner), Number(ttlMs), Date.now());
-    if (lease === undefined) return false;
-    await this.set(key, lease, ttlMs);
+    const holder = await this.get(key);
+    if (holder !== null) return holder === String(owner);
+    await this.set(key, String(owner), ttlMs);
     return true;
   }
 
   async release(key, owner) {
-    if (__releasesLease(await this.get(key), String(owner))) await this.ctx.storage.delete(key);
+    if ((await this.get(key)) === String(owner)) await this.ctx.storage.delete(key);
   }
 
   async reserve(key, limit, windowMs, now) {
-    const [wait, window] = __reserveSlot(await this.get(key), Number(limit), Number(windowMs), Number(now));
-    if (wait === 0) await this.set(key, window, Number(windowMs));
+    const [wait, ...window] = __reserveSlot(times(await this.get(key)), Number(limit), Number(windowMs), Number(now));
+    if (wait === 0) await this.set(key, JSON.stringify(window), Number(windowMs));
     return wait;
+  }
+}
+
+// The stored window: a JSON array of request times (anything else counts as empty).
+function times(stored) {
+  try {
+    const parsed = JSON.parse(stored);
+    return Float64Array.from(Array.isArray(parsed) ? parsed.filter(Number.isFinite) : []);
+  } catch {
+    return new Float64Array();
   }
 }
 

@@ -1,15 +1,26 @@
 // Node: a TokenStore in a directory, for one host's processes (cluster, PM2, the command line).
-// Values are written 0600 to a temporary file and renamed into place; a claim is an exclusive
-// create; reserve holds a lock file while it reads and writes the window. What a lease or a
-// window entry means (held, lapsed, full) is decided by the Rust core (__claimLease, ...).
+// Values are written 0600 to a temporary file and renamed into place. claim (set-if-absent
+// with a TTL, like Redis's SET NX PX), release and reserve hold a lock file (an exclusive
+// create; a stale one is taken over) while they read and write; what a reservation does to
+// the window is decided by the Rust core (__reserveSlot).
 import { mkdirSync, openSync, closeSync, writeSync, readFileSync, renameSync, unlinkSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { __claimLease, __releasesLease, __reserveSlot } from "../wasm/truecaller_token.js";
+import { __reserveSlot } from "../wasm/truecaller_token.js";
 
 // A lock older than this is taken over (its holder died while holding it).
 const STALE_LOCK_MS = 5_000;
 const LOCK_WAIT_MS = 2_000;
+
+// The stored window: a JSON array of request times (anything else counts as empty).
+function times(stored) {
+  try {
+    const parsed = JSON.parse(stored);
+    return Float64Array.from(Array.isArray(parsed) ? parsed.filter(Number.isFinite) : []);
+  } catch {
+    return new Float64Array();
+  }
+}
 
 export function defaultDirectory() {
   const env = process.env;
@@ -96,19 +107,19 @@ export function fileStore(directory = defaultDirectory()) {
     },
     claim: (key, owner, ttlMs) =>
       locked(key, () => {
-        const lease = __claimLease(read(key), String(owner), Number(ttlMs), Date.now());
-        if (lease === undefined) return false;
-        write(key, lease, ttlMs);
+        const holder = read(key);
+        if (holder !== null) return holder === String(owner);
+        write(key, String(owner), ttlMs);
         return true;
       }),
     release: (key, owner) =>
       locked(key, () => {
-        if (__releasesLease(read(key), String(owner))) remove(key);
+        if (read(key) === String(owner)) remove(key);
       }),
     reserve: (key, limit, windowMs, now) =>
       locked(key, () => {
-        const [wait, window] = __reserveSlot(read(key), Number(limit), Number(windowMs), Number(now));
-        if (wait === 0) write(key, window, windowMs);
+        const [wait, ...window] = __reserveSlot(times(read(key)), Number(limit), Number(windowMs), Number(now));
+        if (wait === 0) write(key, JSON.stringify(window), windowMs);
         return wait;
       }),
   };

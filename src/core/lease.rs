@@ -1,9 +1,8 @@
 //! Fleet coordination through a store: the lease that lets one client of many mint, the
-//! polling of the others, and the stored forms of a lease and of the fleet's quota window
-//! (for stores that keep them as values, such as the file store and the broker).
+//! polling of the others, and the fleet's quota window as a list of request times (for stores
+//! that keep it as a value, such as the file store and the broker).
 
 use super::quota::Quota;
-use serde::{Deserialize, Serialize};
 
 /// The lease is `<store key>:lease`.
 pub const LEASE_SUFFIX: &str = ":lease";
@@ -59,37 +58,6 @@ pub fn after_empty_poll(waited_ms: f64, lease_ttl_ms: f64, store_failed: bool) -
     }
 }
 
-/// A lease as a store keeps it when it has no native set-if-absent with expiry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredLease {
-    /// The holder's random id.
-    pub owner: String,
-    /// Epoch ms when it lapses.
-    pub expires_at: f64,
-}
-
-/// A claim on a stored lease: the lease to store now if `owner` may take it (it is absent,
-/// lapsed or unreadable), or `None` when someone else holds it.
-pub fn claim(
-    existing: Option<&StoredLease>,
-    owner: &str,
-    ttl_ms: f64,
-    now: f64,
-) -> Option<StoredLease> {
-    let held = existing
-        .is_some_and(|l| l.owner != owner && l.expires_at.is_finite() && l.expires_at > now);
-    (!held).then(|| StoredLease {
-        owner: owner.to_owned(),
-        expires_at: now + ttl_ms.max(0.0),
-    })
-}
-
-/// Whether a release by `owner` removes `existing` (only its own lease).
-pub fn releases(existing: Option<&StoredLease>, owner: &str) -> bool {
-    existing.is_some_and(|l| l.owner == owner)
-}
-
 /// A reservation in a stored window of request times: the window to store back and `0`
 /// when the request is counted, or the ms until a slot frees (and the window unchanged but
 /// pruned) when it is full.
@@ -128,34 +96,6 @@ mod tests {
             after_empty_poll(1250.0, 1000.0, false),
             Step::Mint { holding: false }
         );
-    }
-
-    #[test]
-    fn stored_leases() {
-        let a = claim(None, "a", 1000.0, 5.0).unwrap();
-        assert_eq!(
-            a,
-            StoredLease {
-                owner: "a".into(),
-                expires_at: 1005.0
-            }
-        );
-        assert_eq!(claim(Some(&a), "b", 1000.0, 1004.0), None, "held");
-        assert!(claim(Some(&a), "b", 1000.0, 1005.0).is_some(), "lapsed");
-        assert!(
-            claim(Some(&a), "a", 1000.0, 6.0).is_some(),
-            "the owner may renew"
-        );
-        let broken = StoredLease {
-            owner: "c".into(),
-            expires_at: f64::NAN,
-        };
-        assert!(claim(Some(&broken), "b", 1000.0, 0.0).is_some());
-        assert!(releases(Some(&a), "a"));
-        assert!(!releases(Some(&a), "b"));
-        assert!(!releases(None, "a"));
-        let json: StoredLease = serde_json::from_str(r#"{"owner":"x","expiresAt":12}"#).unwrap();
-        assert_eq!(json.expires_at, 12.0);
     }
 
     #[test]

@@ -73,12 +73,17 @@ impl Quota {
 
     /// A window holding the request times `sent` (a store's copy of the fleet window).
     pub fn with_entries(limit: u32, window_ms: f64, sent: impl IntoIterator<Item = f64>) -> Self {
-        let mut sent: Vec<f64> = sent.into_iter().filter(|t| t.is_finite()).collect();
-        sent.sort_by(f64::total_cmp);
+        // Kept in order by insertion (a stored window is short and almost always in order
+        // already; a general sort would cost the .wasm several KB).
+        let mut ordered = VecDeque::new();
+        for t in sent.into_iter().filter(|t| t.is_finite()) {
+            let at = ordered.iter().rposition(|&o| o <= t).map_or(0, |i| i + 1);
+            ordered.insert(at, t);
+        }
         Quota {
             limit,
             window_ms,
-            sent: sent.into(),
+            sent: ordered,
         }
     }
 
