@@ -181,6 +181,8 @@ export type ErrorCode =
 
 /** Every failure of this package. */
 export class TruecallerError extends Error {
+  /** The package creates these; the arguments are those of its properties. */
+  constructor(code: ErrorCode, message: string, status?: number, slug?: string, retryAfterMs?: number);
   name: "TruecallerError";
   /** Stable error code. */
   code: ErrorCode;
