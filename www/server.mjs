@@ -1,6 +1,9 @@
 // `make demo`: serves the admin page (www/public), the package's browser entry
 // (build/pkg at /pkg/) and the local token server (tests/server/token-server.mjs)
 // from one origin. UPSTREAM=https://… relays the token call to the real API instead.
+// /fleet/… is a second local token server for the page's "Fleet" panel: the same routes
+// (/fleet/t/{run}/clients/{id}/token, /fleet/__stats?id={run}), with no rate limit, its own
+// counts and a 100 ms answer time, so fleet runs never use the page's 10 tokens per 30 minutes.
 import http from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, dirname } from "node:path";
@@ -26,6 +29,12 @@ const TYPES = {
 };
 const tokens = createTokenHandler({
   onRequest: (e) => console.log(`token request ${e.path.replace(/\/clients\/[^/]+/, "/clients/…")} key_id=${e.keyId ?? "-"}`),
+});
+
+const FLEET_LATENCY_MS = 100;
+const fleetTokens = createTokenHandler({
+  quotaLimit: Infinity,
+  onRequest: (e) => console.log(`fleet token request ${e.path.replace(/\/clients\/[^/]+/, "/clients/…")}`),
 });
 
 async function serveFile(res, base, path) {
@@ -74,6 +83,12 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { "content-type": "application/json" });
     return res.end(JSON.stringify({ upstream: UPSTREAM || null, credentials: DEMO_CREDENTIALS }));
   }
+  if (path.startsWith("/fleet/")) {
+    req.url = req.url.slice("/fleet".length);
+    // Token calls answer after 100 ms, about a real round trip to Truecaller (loopback would
+    // answer before the slower instances of a fleet even looked in their store).
+    return req.method === "POST" ? setTimeout(fleetTokens, FLEET_LATENCY_MS, req, res) : fleetTokens(req, res);
+  }
   if (/^\/clients\/[^/]+\/token$/.test(path) && UPSTREAM) return relay(req, res, path);
   if (/\/clients\/[^/]+\/token$/.test(path) || path.startsWith("/__")) return tokens(req, res);
   if (path.startsWith("/pkg/")) return serveFile(res, join(root, "build/pkg"), path.slice(5));
@@ -96,6 +111,7 @@ server.listen(PORT, HOST, () => {
 
 function stop() {
   tokens.close();
+  fleetTokens.close();
   server.closeAllConnections?.();
   server.close(() => process.exit(0));
 }

@@ -152,6 +152,67 @@ test("keyboard: the actions are reachable with Tab and work with Enter", async (
   }
 });
 
+test("fleet: N instances sharing a store make 1 request with the lease and N without, off the page's quota", async () => {
+  const N = 8;
+  const quotaBefore = await text("#quotaText");
+  const mainBefore = (await (await fetch(`${url}__stats?id=`)).json()).count;
+  assert.equal(await page.inputValue("#fleetSize"), String(N), "the default fleet size");
+  // Out of bounds: nothing runs.
+  await page.fill("#fleetSize", "500");
+  await page.click("#fleetRun");
+  assert.equal(await page.getAttribute("#fleetPanel", "data-state"), null, "500 instances are refused");
+  assert.equal(await page.evaluate(() => document.getElementById("fleetSize").validity.valid), false);
+  // By keyboard: type N, Tab to the button, Enter.
+  await page.fill("#fleetSize", String(N));
+  await page.focus("#fleetSize");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "fleetRun");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("fleetPanel").dataset.state === "done", null, { timeout: 20000 });
+  assert.match(await text("#fleetStatus"), /^Done: 8 instances made 1 request with the lease .* and 8 requests without it/);
+
+  const result = (id) =>
+    page.$eval(id, (el) => ({
+      requests: Number(el.dataset.requests),
+      served: Number(el.dataset.served),
+      tokens: Number(el.dataset.tokens),
+      run: el.dataset.run,
+      shown: el.querySelector("[data-field=requests]").textContent,
+      meaning: el.querySelector("[data-field=meaning]").textContent,
+      instances: [...el.querySelectorAll("[data-field=instances] li")].map((li) => li.className),
+    }));
+  const lease = await result("#fleetLease");
+  assert.equal(lease.requests, 1, "the page counted 1 request with the lease");
+  assert.equal(lease.served, 1, "the token server counted 1 request with the lease");
+  assert.equal(lease.shown, "1");
+  assert.equal(lease.tokens, 1, "all instances got the same token");
+  assert.deepEqual(lease.instances.sort(), [...Array(N - 1).fill("adopted"), "minted"].sort());
+  assert.match(lease.meaning, /One request served all 8 instances/);
+  const plain = await result("#fleetPlain");
+  assert.equal(plain.requests, N, "the page counted N requests without the lease");
+  assert.equal(plain.served, N, "the token server counted N requests without the lease");
+  assert.equal(plain.shown, String(N));
+  assert.equal(plain.tokens, N, "each instance minted its own token");
+  assert.deepEqual(plain.instances, Array(N).fill("minted"));
+  assert.notEqual(lease.run, plain.run, "each fleet has its own server scenario");
+  // The server's own counts, per run, match what the page shows.
+  for (const [r, n] of [[lease, 1], [plain, N]]) {
+    assert.equal((await (await fetch(`${url}fleet/__stats?id=${r.run}`)).json()).count, n);
+  }
+  // The fleets used none of the page's 10 per 30 minutes.
+  assert.equal(await text("#quotaText"), quotaBefore);
+  assert.equal((await (await fetch(`${url}__stats?id=`)).json()).count, mainBefore, "no request on the rate-limited server");
+  await page.locator("#fleetPanel").screenshot({ path: join(shots, "5-fleet.png") });
+  await page.screenshot({ path: join(shots, "5-fleet-page.png"), fullPage: true });
+
+  await page.setViewportSize({ width: 360, height: 800 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `page is ${width} px wide`);
+  await page.locator("#fleetPanel").screenshot({ path: join(shots, "5-fleet-360px.png") });
+  await page.setViewportSize({ width: 1100, height: 900 });
+  assert.deepEqual(page.errors, []);
+});
+
 test("Ctrl-C stops the demo cleanly", async () => {
   process.kill(-demo.pid, "SIGINT");
   const code = await new Promise((r) => demo.once("exit", (c, sig) => r(c ?? sig)));
