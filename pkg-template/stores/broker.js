@@ -39,7 +39,8 @@ export class TokenBroker extends DurableObject {
 
   async reserve(key, limit, windowMs, now) {
     const [wait, ...window] = __reserveSlot(times(await this.get(key)), Number(limit), Number(windowMs), Number(now));
-    if (wait === 0) await this.set(key, JSON.stringify(window), Number(windowMs));
+    // No expiry of its own: the entries are times on the callers' clocks, which the core prunes.
+    if (wait === 0) await this.set(key, JSON.stringify(window), Infinity);
     return wait;
   }
 }

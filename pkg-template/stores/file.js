@@ -4,16 +4,21 @@
 // create; a stale one is taken over) while they read and write; what a reservation does to
 // the window is decided by the Rust core (__reserveSlot).
 import { mkdirSync, openSync, closeSync, writeSync, readFileSync, renameSync, unlinkSync, statSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { __reserveSlot } from "../wasm/truecaller_token.js";
 
 // A lock older than this is taken over (its holder died while holding it).
 const STALE_LOCK_MS = 5_000;
-const LOCK_WAIT_MS = 2_000;
+// Less than the 2 s the client gives a store call: a busy lock fails the call while the client
+// still waits for it, rather than winning a lease for a caller that has moved on.
+const LOCK_WAIT_MS = 1_500;
+// Windows device names, which no file may be called (whatever its extension).
+const DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/;
 
 // The stored window: a JSON array of request times (anything else counts as empty).
-function times(stored) {
+function requestTimes(stored) {
   try {
     const parsed = JSON.parse(stored);
     return Float64Array.from(Array.isArray(parsed) ? parsed.filter(Number.isFinite) : []);
@@ -29,70 +34,139 @@ export function defaultDirectory() {
       ? env.LOCALAPPDATA || join(homedir(), "AppData", "Local")
       : process.platform === "darwin"
         ? join(homedir(), "Library", "Caches")
-        : env.XDG_CACHE_HOME || join(homedir(), ".cache");
+        : // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
+          env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)
+          ? env.XDG_CACHE_HOME
+          : join(homedir(), ".cache");
   return join(base, "truecaller-token");
 }
 
+// A key's file name: every byte but [a-z0-9_-] as %XX, so no name holds a separator, a dot
+// (the suffixes .lock, .break and .tmp stay the store's own) or a capital (two keys never
+// share a file on a case-insensitive file system); a long key is cut and hashed.
+function fileName(key) {
+  let name = "";
+  for (const byte of Buffer.from(String(key), "utf8")) {
+    const c = String.fromCharCode(byte);
+    name += /[a-z0-9_-]/.test(c) ? c : "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  if (DEVICE.test(name)) name = "%" + name.charCodeAt(0).toString(16).toUpperCase() + name.slice(1);
+  if (name.length > 160) name = name.slice(0, 96) + "~" + createHash("sha256").update(String(key)).digest("hex");
+  return name;
+}
+
 export function fileStore(directory = defaultDirectory()) {
+  directory = String(directory);
   let made = false;
-  const path = (key) => {
-    if (!made) {
-      mkdirSync(directory, { recursive: true, mode: 0o700 });
-      made = true;
-    }
-    return join(directory, encodeURIComponent(key));
+  const mkdir = () => {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    made = true;
   };
-  // An entry: { value, expiresAt }; an unreadable or expired one counts as absent.
+  const path = (key) => {
+    if (!made) mkdir();
+    return join(directory, fileName(key));
+  };
+  // Creates `file` exclusively (mode 0600) with `text`; creates the directory again if it was
+  // removed since (a cache cleaner). False when the file exists.
+  const create = (file, text) => {
+    let fd;
+    try {
+      fd = openSync(file, "wx", 0o600);
+    } catch (e) {
+      if (e.code === "EEXIST") return false;
+      if (e.code !== "ENOENT") throw e;
+      mkdir();
+      fd = openSync(file, "wx", 0o600);
+    }
+    try {
+      writeSync(fd, text);
+    } catch (e) {
+      closeSync(fd);
+      unlinkSync(file);
+      throw e;
+    }
+    closeSync(fd);
+    return true;
+  };
+  const unlinked = (file) => {
+    try {
+      unlinkSync(file);
+    } catch (e) {
+      if (e.code !== "ENOENT") throw e;
+    }
+  };
+  const readText = (file) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return null;
+    }
+  };
+  // An entry: { value, expiresAt } (expiresAt null: no expiry); an unreadable or expired one
+  // counts as absent.
   const read = (key) => {
     try {
       const entry = JSON.parse(readFileSync(path(key), "utf8"));
-      return typeof entry.value === "string" && entry.expiresAt > Date.now() ? entry.value : null;
+      const live = entry.expiresAt === null || entry.expiresAt > Date.now();
+      return typeof entry.value === "string" && live ? entry.value : null;
     } catch {
       return null;
     }
   };
   const write = (key, value, ttlMs) => {
+    const ttl = Number(ttlMs);
     const target = path(key);
-    const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const fd = openSync(temporary, "wx", 0o600);
+    // A TTL that is not positive (or not a number) leaves nothing to read.
+    if (!(ttl > 0)) return unlinked(target);
+    const expiresAt = ttl === Infinity ? null : Date.now() + ttl;
+    const temporary = `${target}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+    create(temporary, JSON.stringify({ value: String(value), expiresAt }));
     try {
-      writeSync(fd, JSON.stringify({ value, expiresAt: Date.now() + Number(ttlMs) }));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, target);
-  };
-  const remove = (key) => {
-    try {
-      unlinkSync(path(key));
+      renameSync(temporary, target);
     } catch (e) {
-      if (e.code !== "ENOENT") throw e;
+      unlinked(temporary);
+      throw e;
     }
   };
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  // Runs `work` holding `<key>.lock` (exclusive create; a stale lock is taken over).
+  const stale = (file) => {
+    try {
+      return Date.now() - statSync(file).mtimeMs > STALE_LOCK_MS;
+    } catch {
+      return false;
+    }
+  };
+  // Removes the stale lock `lock` under its breaker `<name>.break` (itself an exclusive
+  // create), looking again under it: of many processes that found the lock stale, one removes
+  // it, and none removes the fresh lock another has created since.
+  const breakStale = (lock, breaker) => {
+    if (!create(breaker, "")) {
+      // A breaker is held for microseconds; an old one belongs to a process that died.
+      if (stale(breaker)) unlinked(breaker);
+      return;
+    }
+    try {
+      if (stale(lock)) unlinked(lock);
+    } finally {
+      unlinked(breaker);
+    }
+  };
+  // Runs `work` holding `<name>.lock` (exclusive create; a stale lock is taken over). The lock
+  // holds a random id, so a release removes only its own lock.
   const locked = async (key, work) => {
-    const lock = path(key) + ".lock";
+    const target = path(key);
+    const lock = target + ".lock";
+    const id = randomBytes(12).toString("hex");
     const started = Date.now();
-    for (;;) {
-      try {
-        closeSync(openSync(lock, "wx", 0o600));
-        break;
-      } catch (e) {
-        if (e.code !== "EEXIST") throw e;
-        try {
-          if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
-        } catch {}
-        if (Date.now() - started > LOCK_WAIT_MS) throw new Error("truecaller-token: the file store's lock is busy");
-        await sleep(5 + Math.random() * 20);
-      }
+    while (!create(lock, id)) {
+      if (stale(lock)) breakStale(lock, target + ".break");
+      if (Date.now() - started > LOCK_WAIT_MS) throw new Error("truecaller-token: the file store's lock is busy");
+      await sleep(2 + Math.random() * 10);
     }
     try {
       return work();
     } finally {
-      try {
-        unlinkSync(lock);
-      } catch {}
+      if (readText(lock) === id) unlinked(lock);
     }
   };
   return {
@@ -103,7 +177,7 @@ export function fileStore(directory = defaultDirectory()) {
       write(key, value, ttlMs);
     },
     async delete(key) {
-      remove(key);
+      unlinked(path(key));
     },
     claim: (key, owner, ttlMs) =>
       locked(key, () => {
@@ -114,12 +188,17 @@ export function fileStore(directory = defaultDirectory()) {
       }),
     release: (key, owner) =>
       locked(key, () => {
-        if (read(key) === String(owner)) remove(key);
+        if (read(key) === String(owner)) unlinked(path(key));
       }),
     reserve: (key, limit, windowMs, now) =>
       locked(key, () => {
-        const [wait, ...window] = __reserveSlot(times(read(key)), Number(limit), Number(windowMs), Number(now));
-        if (wait === 0) write(key, JSON.stringify(window), windowMs);
+        const [wait, ...times] = __reserveSlot(requestTimes(read(key)), Number(limit), Number(windowMs), Number(now));
+        const window = JSON.stringify(times);
+        // No expiry of its own: the window's entries are times on the caller's clock (`now`,
+        // taken before the lock was ours; an injected clock in tests), and the core drops the
+        // old ones. A file that expired windowMs after its write, on this host's clock, would
+        // forget a slot still inside the window of a caller whose `now` is a little older.
+        if (wait === 0) write(key, window, Infinity);
         return wait;
       }),
   };
