@@ -2,10 +2,10 @@
 // quota window in its transactional storage and answers the TokenStore methods by RPC, and
 // brokerStore, the TokenStore that calls it. A Durable Object runs one event's storage
 // operations without interleaving another's (input gates), so claim (set-if-absent with a
-// TTL, like Redis's SET NX PX) and reserve are atomic; what a reservation does to the window
-// is decided by the Rust core (__reserveSlot).
+// TTL, like Redis's SET NX PX) and reserve are atomic; whether a lease is free and what a
+// reservation does to the window are decided by the Rust core (__leaseFree, __reserveSlot).
 import { DurableObject } from "cloudflare:workers";
-import { __reserveSlot } from "../wasm/truecaller_token.js";
+import { __leaseFree, __reserveSlot } from "../wasm/truecaller_token.js";
 
 export class TokenBroker extends DurableObject {
   async get(key) {
@@ -27,8 +27,8 @@ export class TokenBroker extends DurableObject {
   }
 
   async claim(key, owner, ttlMs) {
-    const holder = await this.get(key);
-    if (holder !== null) return holder === String(owner);
+    const lease = await this.ctx.storage.get(key);
+    if (!__leaseFree(lease?.value, lease ? Number(lease.expiresAt) : 0, String(owner), Date.now())) return false;
     await this.set(key, String(owner), ttlMs);
     return true;
   }

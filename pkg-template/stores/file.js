@@ -1,13 +1,13 @@
 // Node: a TokenStore in a directory, for one host's processes (cluster, PM2, the command line).
 // Values are written 0600 to a temporary file and renamed into place. claim (set-if-absent
 // with a TTL, like Redis's SET NX PX), release and reserve hold a lock file (an exclusive
-// create; a stale one is taken over) while they read and write; what a reservation does to
-// the window is decided by the Rust core (__reserveSlot).
+// create; a stale one is taken over) while they read and write; whether a lease is free and
+// what a reservation does to the window are decided by the Rust core (__leaseFree, __reserveSlot).
 import { mkdirSync, openSync, closeSync, writeSync, readFileSync, renameSync, unlinkSync, statSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import { __reserveSlot } from "../wasm/truecaller_token.js";
+import { __leaseFree, __reserveSlot } from "../wasm/truecaller_token.js";
 
 // A lock older than this is taken over (its holder died while holding it).
 const STALE_LOCK_MS = 5_000;
@@ -104,15 +104,16 @@ export function fileStore(directory = defaultDirectory()) {
   };
   // An entry: { value, expiresAt } (expiresAt null: no expiry); an unreadable or expired one
   // counts as absent.
-  const read = (key) => {
+  const entry = (key) => {
     try {
-      const entry = JSON.parse(readFileSync(path(key), "utf8"));
-      const live = entry.expiresAt === null || entry.expiresAt > Date.now();
-      return typeof entry.value === "string" && live ? entry.value : null;
+      const e = JSON.parse(readFileSync(path(key), "utf8"));
+      const expiresAt = e.expiresAt === null ? Infinity : e.expiresAt;
+      return typeof e.value === "string" && expiresAt > Date.now() ? { value: e.value, expiresAt } : null;
     } catch {
       return null;
     }
   };
+  const read = (key) => entry(key)?.value ?? null;
   const write = (key, value, ttlMs) => {
     const ttl = Number(ttlMs);
     const target = path(key);
@@ -181,8 +182,8 @@ export function fileStore(directory = defaultDirectory()) {
     },
     claim: (key, owner, ttlMs) =>
       locked(key, () => {
-        const holder = read(key);
-        if (holder !== null) return holder === String(owner);
+        const lease = entry(key);
+        if (!__leaseFree(lease?.value, lease ? Number(lease.expiresAt) : 0, String(owner), Date.now())) return false;
         write(key, String(owner), ttlMs);
         return true;
       }),

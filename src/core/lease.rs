@@ -58,6 +58,17 @@ pub fn after_empty_poll(waited_ms: f64, lease_ttl_ms: f64, store_failed: bool) -
     }
 }
 
+/// Whether `owner` may take a stored lease: it is free, its own, lapsed, or not a lease any
+/// client wrote (an expiry that is not a time within [`MAX_LEASE_MS`] from now: a corrupt
+/// entry must not block a fleet).
+pub fn claimable(holder: Option<&str>, expires_at: f64, owner: &str, now: f64) -> bool {
+    match holder {
+        None => true,
+        Some(h) if h == owner => true,
+        Some(_) => !(expires_at > now && expires_at <= now + MAX_LEASE_MS),
+    }
+}
+
 /// A reservation in a stored window of request times: the window to store back and `0`
 /// when the request is counted, or the ms until a slot frees (and the window unchanged but
 /// pruned) when it is full.
@@ -96,6 +107,23 @@ mod tests {
             after_empty_poll(1250.0, 1000.0, false),
             Step::Mint { holding: false }
         );
+    }
+
+    #[test]
+    fn stored_leases() {
+        assert!(claimable(None, 0.0, "a", 5.0));
+        assert!(
+            claimable(Some("a"), 1005.0, "a", 5.0),
+            "the owner may renew"
+        );
+        assert!(!claimable(Some("b"), 1005.0, "a", 5.0), "held");
+        assert!(claimable(Some("b"), 5.0, "a", 5.0), "lapsed");
+        assert!(claimable(Some("b"), f64::NAN, "a", 5.0), "corrupt");
+        assert!(
+            claimable(Some("b"), 9e15, "a", 5.0),
+            "longer than any lease"
+        );
+        assert!(!claimable(Some("b"), 5.0 + MAX_LEASE_MS, "a", 5.0));
     }
 
     #[test]

@@ -1,9 +1,15 @@
-//! The fleet's quota window for the package's own stores that keep it as a value (the file
-//! store, the Durable Object broker): the store reads and writes it atomically and asks the
-//! core (`crate::core::lease::reserve`) what a reservation does to it.
+//! The lease and the fleet's quota window for the package's own stores that keep them as
+//! values (the file store, the Durable Object broker): the store reads and writes atomically
+//! and asks the core (`crate::core::lease`) what the values mean.
 
-use crate::core::lease::reserve;
+use crate::core::lease::{claimable, reserve};
 use wasm_bindgen::prelude::*;
+
+/// Whether `owner` may take the stored lease held by `holder` until `expires_at`.
+#[wasm_bindgen(js_name = __leaseFree, skip_typescript)]
+pub fn lease_free(holder: Option<String>, expires_at: f64, owner: &str, now: f64) -> bool {
+    claimable(holder.as_deref(), expires_at, owner, now)
+}
 
 /// `[wait, ...window]`: `wait` is 0 when the request is counted (store `window` back), else the
 /// ms until a slot frees.
