@@ -3,7 +3,7 @@
 // pkg-template/, the declarations of src/exports/types.d.ts, then `npm pack` into dist/.
 // Prints the size of what each entry loads.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,6 +66,9 @@ for (const f of ["node.mjs", "node.cjs", "browser.js", "workerd.js", "README.md"
   cpSync(join(root, "pkg-template", f), join(pkg, f));
 }
 cpSync(join(root, "pkg-template/stores"), join(pkg, "stores"), { recursive: true });
+// The command line's shim (`bin`), executable.
+cpSync(join(root, "pkg-template/bin"), join(pkg, "bin"), { recursive: true });
+chmodSync(join(pkg, "bin/truecaller-token.mjs"), 0o755);
 // One set of declarations (also the .wasm's typescript_custom_section), typed once for
 // `import` (.d.ts) and once for `require` (.d.cts).
 const types = readFileSync(join(root, "src/exports/types.d.ts"), "utf8");

@@ -26,6 +26,16 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
+# Deno and Bun (tests/runtimes/): their binaries ship inside these pinned devDependencies, so no
+# install script is needed; make sure each is there and executable.
+for runtime in node_modules/@deno/linux-x64-glibc/deno node_modules/@oven/bun-linux-x64/bin/bun; do
+  if [ ! -f "$runtime" ]; then
+    echo "setup: $runtime is missing (npm ci installs it)" >&2
+    exit 1
+  fi
+  [ -x "$runtime" ] || chmod +x "$runtime"
+done
+
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update
