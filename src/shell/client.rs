@@ -59,6 +59,8 @@ struct State {
     flights: u64,
     /// After `invalidate()`, a stored copy of this token is not adopted again.
     rejected: Option<String>,
+    /// After `invalidate()` with no token in memory: the next mint skips the store's copy.
+    skip_store: bool,
 }
 
 struct InFlight {
@@ -114,6 +116,7 @@ impl TokenClient {
                     flight: None,
                     flights: 0,
                     rejected: None,
+                    skip_store: false,
                 }),
                 config,
             }),
@@ -151,7 +154,18 @@ impl TokenClient {
             .map(|t| t.token.clone());
         match cached {
             Some(token) => self.invalidate_token(&token),
-            None => self.inner.state.borrow_mut().cache.invalidate(),
+            None => {
+                // Nothing in memory, but the store may hold one: the next mint does not
+                // take it, and the stored copy goes.
+                let mut st = self.inner.state.borrow_mut();
+                st.cache.invalidate();
+                // Once: a store whose delete calls invalidate() again must not recurse.
+                let first = !std::mem::replace(&mut st.skip_store, true);
+                drop(st);
+                if first {
+                    self.inner.delete_stored();
+                }
+            }
         }
     }
 
@@ -208,15 +222,19 @@ impl TokenClient {
             st.rejected = Some(token.to_owned());
             st.cache.invalidate();
         }
-        if let Some(delete) = self.inner.fleet.as_ref().and_then(|f| f.delete()) {
-            self.inner.spawn(true, async move {
-                let _ = delete.await;
-            });
-        }
+        self.inner.delete_stored();
     }
 }
 
 impl Inner {
+    fn delete_stored(&self) {
+        if let Some(delete) = self.fleet.as_ref().and_then(|f| f.delete()) {
+            self.spawn(true, async move {
+                let _ = delete.await;
+            });
+        }
+    }
+
     fn mint(self: &Rc<Self>, background: bool) -> Rc<Flight> {
         let started = Date::now();
         let id = {
@@ -272,8 +290,17 @@ impl Inner {
     /// A usable stored token newer than ours; else, in a fleet with a lease, the token its
     /// holder mints (or this client mints, holding the lease); else one from the endpoint.
     async fn run(self: &Rc<Self>) -> Result<AccessToken> {
-        let Some(fleet) = self.fleet.clone() else {
-            return self.mint_from_endpoint().await.map(|(access, _)| access);
+        let skip_store = std::mem::take(&mut self.state.borrow_mut().skip_store);
+        let Some(fleet) = self.fleet.clone().filter(|_| !skip_store) else {
+            let minted = self.mint_from_endpoint().await;
+            if let (Some(fleet), Ok((access, true))) = (&self.fleet, &minted) {
+                if let Some(write) = fleet.write(access, self.clock.now()) {
+                    self.spawn(true, async move {
+                        let _ = write.await;
+                    });
+                }
+            }
+            return minted.map(|(access, _)| access);
         };
         if let Ok(Some(found)) = fleet.read().await {
             if self.accepts(&found) {

@@ -639,3 +639,18 @@ test("waitUntil receives every background refresh and store write", async () => 
   assert.equal(handed.length, 4, "the delete");
   await Promise.all(handed);
 });
+
+test("invalidate() on a client with nothing in memory discards the stored copy too: the next call mints", async () => {
+  const key = id("invalidate-cold");
+  const store = mapStore();
+  const first = await client(`/t/${key}`, { store }).getToken();
+  const fresh = client(`/t/${key}`, { store });
+  fresh.invalidate();
+  const second = await fresh.getToken();
+  assert.notEqual(second, first);
+  assert.equal(await requests(key), 2);
+  await sleep(10);
+  assert.equal(JSON.parse(store.map.get(`truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`)).token, second);
+  assert.equal(await fresh.getToken(), second, "and the one after is served from memory");
+  assert.equal(await requests(key), 2);
+});
