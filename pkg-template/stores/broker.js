@@ -56,16 +56,13 @@ function times(stored) {
 }
 
 // One broker per account: the object named by the store key (without the :lease / :quota suffix).
+// A stub is an I/O object of the request that made it, and Workers refuse to use it from another
+// request ("Cannot perform I/O on behalf of a different request"); a module-scope client serves
+// many requests, so every call makes its own stub (no round trip: getByName only names the object).
 export function brokerStore(namespace) {
-  const stubs = new Map();
   const broker = (key) => {
-    const name = key.split(":").slice(0, 4).join(":");
-    let stub = stubs.get(name);
-    if (!stub) {
-      stub = typeof namespace.getByName === "function" ? namespace.getByName(name) : namespace.get(namespace.idFromName(name));
-      stubs.set(name, stub);
-    }
-    return stub;
+    const name = String(key).split(":").slice(0, 4).join(":");
+    return typeof namespace.getByName === "function" ? namespace.getByName(name) : namespace.get(namespace.idFromName(name));
   };
   return {
     get: (key) => broker(key).get(key),
