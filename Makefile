@@ -22,7 +22,7 @@ test-wasm: setup
 	node tests/run-wasm-tests.mjs node chrome
 
 test-js: pack
-	node --test --test-concurrency=1 tests/js/ tests/package/ tests/demo/
+	node --test --test-concurrency=1 tests/js/ tests/package/ tests/demo/ tests/fleet/
 
 test: lint test-host test-wasm test-js
 
