@@ -76,6 +76,10 @@ export async function startRedis() {
       throw new Error(`redis-server did not start on port ${port}:\n${output}`);
     }
     let stopped = false;
+    // Not left behind by a test process that ends early (a failed assertion, a timeout).
+    const orphanGuard = () => child.kill("SIGKILL");
+    process.once("exit", orphanGuard);
+    exited.then(() => process.off("exit", orphanGuard));
     return {
       port,
       url: `redis://127.0.0.1:${port}`,
