@@ -36,8 +36,16 @@ for runtime in node_modules/@deno/linux-x64-glibc/deno node_modules/@oven/bun-li
   [ -x "$runtime" ] || chmod +x "$runtime"
 done
 
+# Debian's packages: Chromium and ChromeDriver (browser tests), redis-server (fleet tests).
+APT_PACKAGES=()
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  APT_PACKAGES+=(chromium chromium-driver)
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+  APT_PACKAGES+=(redis-server)
+fi
+if [ ${#APT_PACKAGES[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${APT_PACKAGES[@]}"
 fi

@@ -1,6 +1,6 @@
 // Redis as a TokenStore for a fleet of processes. It takes the user's own client, node-redis
-// v4/v5 (`sendCommand`) or ioredis (`call`), and sends raw commands, so no Redis library is a
-// dependency. claim = SET NX PX; release and reserve are one atomic script each.
+// v4/v5 (`sendCommand(args)`) or ioredis (`call(...args)`), and sends raw commands, so no Redis
+// library is a dependency. claim = SET NX PX; release and reserve are one atomic script each.
 
 // Deletes the lease only if it still holds this owner.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -21,10 +21,12 @@ return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))`;
 
 export function redisStore(client, options = {}) {
   const prefix = options.prefix ?? "";
+  // ioredis has a `sendCommand` too, but it takes a Command object: `call` first. Async, so that
+  // a client that throws (or returns a non-promise) answers with a rejection, as every store call.
   const send =
-    typeof client.sendCommand === "function"
-      ? (...args) => client.sendCommand(args.map(String))
-      : (...args) => client.call(...args.map(String));
+    typeof client.call === "function"
+      ? async (...args) => client.call(...args.map(String))
+      : async (...args) => client.sendCommand(args.map(String));
   const script = (source, key, ...args) => send("EVAL", source, 1, prefix + key, ...args);
   const ms = (ttlMs) => Math.max(1, Math.ceil(ttlMs));
   return {
