@@ -69,6 +69,26 @@ pub fn claimable(holder: Option<&str>, expires_at: f64, owner: &str, now: f64) -
     }
 }
 
+/// Whether a mint still uses its store: once one store call failed (threw, rejected, timed
+/// out), the store is left out for the rest of that mint, so a hung store costs one timeout
+/// per mint rather than one per call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreHealth {
+    failed: bool,
+}
+
+impl StoreHealth {
+    /// Records the outcome of a store call.
+    pub fn record<T, E>(&mut self, outcome: &Result<T, E>) {
+        self.failed |= outcome.is_err();
+    }
+
+    /// Whether the store may be called again in this mint.
+    pub fn usable(self) -> bool {
+        !self.failed
+    }
+}
+
 /// A reservation in a stored window of request times: the window to store back and `0`
 /// when the request is counted, or the ms until a slot frees (and the window unchanged but
 /// pruned) when it is full.
@@ -107,6 +127,17 @@ mod tests {
             after_empty_poll(1250.0, 1000.0, false),
             Step::Mint { holding: false }
         );
+    }
+
+    #[test]
+    fn a_failed_store_is_left_out_for_the_rest_of_the_mint() {
+        let mut h = StoreHealth::default();
+        assert!(h.usable());
+        h.record(&Ok::<_, ()>(1));
+        assert!(h.usable());
+        h.record(&Err::<(), _>(()));
+        h.record(&Ok::<_, ()>(1));
+        assert!(!h.usable());
     }
 
     #[test]

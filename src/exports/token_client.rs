@@ -143,11 +143,11 @@ impl JsTokenClient {
             Some((current, promises)) if Rc::ptr_eq(current, &flight) => promises,
             _ => &mut waiting.insert((flight.clone(), Default::default())).1,
         };
-        let ready = self.ready.clone();
+        let (ready, client) = (self.ready.clone(), self.client.clone());
         promises[want as usize]
             .get_or_insert_with(|| {
                 crate::shell::task::promise(async move {
-                    let token = flight.wait().await?;
+                    let token = client.wait_for(flight).await?;
                     let mut slot = ready.borrow_mut();
                     if let Some(r) = slot.as_ref().filter(|r| r.is_for(&token)) {
                         return Ok(r.values[want as usize].clone());

@@ -6,13 +6,14 @@ use super::exchange::exchange;
 use super::fleet::Fleet;
 use super::flight::Flight;
 use super::options::{ClientOptions, Prepared};
-use super::timer::Sleep;
+use super::timer::{race, timeout, Either, Sleep};
 use crate::core::access_token::AccessToken;
 use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
 use crate::core::client_options::ClientConfig;
 use crate::core::error::{Error, Result};
 use crate::core::lease::{
-    after_claim, after_empty_poll, lease_ttl_ms, poll_delay_ms, Step, POLL_MIN_MS, POLL_SPREAD_MS,
+    after_claim, after_empty_poll, lease_ttl_ms, poll_delay_ms, Step, StoreHealth, POLL_MIN_MS,
+    POLL_SPREAD_MS,
 };
 use crate::core::quota::{Quota, QuotaSnapshot};
 use crate::core::retry::retry_delay;
@@ -59,7 +60,7 @@ struct State {
     flights: u64,
     /// After `invalidate()`, a stored copy of this token is not adopted again.
     rejected: Option<String>,
-    /// After `invalidate()` with no token in memory: the next mint skips the store's copy.
+    /// After `invalidate()`: the next mint skips the store's copy.
     skip_store: bool,
 }
 
@@ -135,7 +136,7 @@ impl TokenClient {
                 return Ok(cached);
             }
         }
-        self.mint().wait().await
+        self.wait_for(self.mint()).await
     }
 
     /// `Bearer <token>`, for an `Authorization` header.
@@ -143,29 +144,22 @@ impl TokenClient {
         Ok(self.access_token().await?.authorization())
     }
 
-    /// Forgets the cached token (and deletes its stored copy); the next call mints anew.
+    /// Forgets the cached token and deletes its stored copy; the next call mints a new one
+    /// (it does not take a token from the store).
     pub fn invalidate(&self) {
-        let cached = self
-            .inner
-            .state
-            .borrow()
-            .cached
-            .as_ref()
-            .map(|t| t.token.clone());
-        match cached {
-            Some(token) => self.invalidate_token(&token),
-            None => {
-                // Nothing in memory, but the store may hold one: the next mint does not
-                // take it, and the stored copy goes.
-                let mut st = self.inner.state.borrow_mut();
-                st.cache.invalidate();
-                // Once: a store whose delete calls invalidate() again must not recurse.
-                let first = !std::mem::replace(&mut st.skip_store, true);
-                drop(st);
-                if first {
-                    self.inner.delete_stored();
-                }
+        let (token, first) = {
+            let mut st = self.inner.state.borrow_mut();
+            let token = st.cached.take().map(|t| t.token);
+            if let Some(token) = &token {
+                st.generation += 1;
+                st.rejected = Some(token.clone());
             }
+            st.cache.invalidate();
+            // Once: a store whose delete calls invalidate() again must not recurse.
+            (token, !std::mem::replace(&mut st.skip_store, true))
+        };
+        if token.is_some() || first {
+            self.inner.delete_stored(token);
         }
     }
 
@@ -204,6 +198,21 @@ impl TokenClient {
         self.inner.mint(false)
     }
 
+    /// Waits for `flight`, at most until its deadline; a flight that never lands (a runtime
+    /// dropped its task: a Workers request that ended without `waitUntil`) is given up on,
+    /// and a new one started, once.
+    pub(crate) async fn wait_for(&self, flight: Rc<Flight>) -> Result<AccessToken> {
+        let mut flight = flight;
+        for _ in 0..2 {
+            let left = self.inner.deadline_ms - (Date::now() - flight.started);
+            match race(flight.clone().wait(), timeout(left.max(1.0))).await {
+                Either::Left(result) => return result,
+                Either::Right(()) => flight = self.inner.mint(false),
+            }
+        }
+        Err(Error::Timeout(self.inner.deadline_ms))
+    }
+
     /// The injected `fetch`, if any (`TokenClient.fetch` uses it for the API call too).
     #[cfg(feature = "js-api")]
     pub(crate) fn fetch_function(&self) -> Option<Function> {
@@ -222,16 +231,16 @@ impl TokenClient {
             st.rejected = Some(token.to_owned());
             st.cache.invalidate();
         }
-        self.inner.delete_stored();
+        self.inner.delete_stored(Some(token.to_owned()));
     }
 }
 
 impl Inner {
-    fn delete_stored(&self) {
-        if let Some(delete) = self.fleet.as_ref().and_then(|f| f.delete()) {
-            self.spawn(true, async move {
-                let _ = delete.await;
-            });
+    /// Deletes the stored token: only if it is still `token` (another client may have
+    /// stored a newer one since), or whatever it is.
+    fn delete_stored(&self, token: Option<String>) {
+        if let Some(fleet) = self.fleet.clone() {
+            self.spawn(true, async move { fleet.delete_if(token.as_deref()).await });
         }
     }
 
@@ -249,7 +258,7 @@ impl Inner {
             st.flights += 1;
             st.flights
         };
-        let flight = Rc::new(Flight::default());
+        let flight = Rc::new(Flight::new(started));
         self.state.borrow_mut().flight = Some(InFlight {
             flight: flight.clone(),
             started,
@@ -292,7 +301,7 @@ impl Inner {
     async fn run(self: &Rc<Self>) -> Result<AccessToken> {
         let skip_store = std::mem::take(&mut self.state.borrow_mut().skip_store);
         let Some(fleet) = self.fleet.clone().filter(|_| !skip_store) else {
-            let minted = self.mint_from_endpoint().await;
+            let minted = self.mint_from_endpoint(self.fleet.is_some()).await;
             if let (Some(fleet), Ok((access, true))) = (&self.fleet, &minted) {
                 if let Some(write) = fleet.write(access, self.clock.now()) {
                     self.spawn(true, async move {
@@ -302,7 +311,10 @@ impl Inner {
             }
             return minted.map(|(access, _)| access);
         };
-        if let Ok(Some(found)) = fleet.read().await {
+        let mut health = StoreHealth::default();
+        let read = fleet.read().await;
+        health.record(&read);
+        if let Ok(Some(found)) = read {
             if self.accepts(&found) {
                 return Ok(self.adopt(found).0);
             }
@@ -310,18 +322,21 @@ impl Inner {
         let owner = random_id();
         let ttl = self.lease_ttl_ms;
         let started = Date::now();
-        // A store without leases answers like a failed one: this client mints.
-        let mut step = after_claim(fleet.claim(&owner, ttl).await.map_err(drop));
+        let mut step = Step::Mint { holding: false };
+        if health.usable() {
+            step = self.claim(&fleet, &owner, &mut health).await;
+        }
         while step == Step::Poll {
             Sleep::new(poll_delay_ms(Math::random())).await;
             let read = fleet.read().await;
+            health.record(&read);
             if let Ok(Some(found)) = &read {
                 if self.accepts(found) {
                     return Ok(self.adopt(found.clone()).0);
                 }
             }
-            step = match after_empty_poll(Date::now() - started, ttl, read.is_err()) {
-                Step::Poll => after_claim(fleet.claim(&owner, ttl).await.map_err(drop)),
+            step = match after_empty_poll(Date::now() - started, ttl, !health.usable()) {
+                Step::Poll => self.claim(&fleet, &owner, &mut health).await,
                 mint => mint,
             };
         }
@@ -329,14 +344,16 @@ impl Inner {
         if let Some(owner) = &holding {
             // The last holder may have written its token and released the lease between our
             // look at the store and our claim: look once more before minting.
-            if let Ok(Some(found)) = fleet.read().await {
+            let read = fleet.read().await;
+            health.record(&read);
+            if let Ok(Some(found)) = read {
                 if self.accepts(&found) {
                     self.spawn(true, fleet.release(owner.clone()));
                     return Ok(self.adopt(found).0);
                 }
             }
         }
-        let minted = self.mint_from_endpoint().await;
+        let minted = self.mint_from_endpoint(health.usable()).await;
         // The token is written first, then the lease released: a client that claims the
         // lapsed lease finds the token instead of minting again.
         let write = match &minted {
@@ -357,6 +374,20 @@ impl Inner {
         minted.map(|(access, _)| access)
     }
 
+    /// Claims the lease. A store without leases answers like a failed one (this client
+    /// mints); a claim that failed is released later in the background, since a store may
+    /// still carry it out after we stopped waiting.
+    async fn claim(&self, fleet: &Rc<Fleet>, owner: &str, health: &mut StoreHealth) -> Step {
+        let Some(claim) = fleet.claim(owner, self.lease_ttl_ms).await else {
+            return Step::Mint { holding: false };
+        };
+        health.record(&claim);
+        if claim.is_err() {
+            self.spawn(true, fleet.release(owner.to_owned()));
+        }
+        after_claim(claim.map_err(drop))
+    }
+
     /// Whether a stored token may replace ours: not the one invalidated, newer, usable now.
     fn accepts(&self, found: &AccessToken) -> bool {
         let now = self.clock.now();
@@ -369,9 +400,9 @@ impl Inner {
             && st.cache.usable(now, found.expires_at)
     }
 
-    /// A token from the endpoint, with retries, within the local and the fleet's quota
-    /// windows; and whether it was adopted.
-    async fn mint_from_endpoint(&self) -> Result<(AccessToken, bool)> {
+    /// A token from the endpoint, with retries, within the local and (when `shared`, the
+    /// store still answering) the fleet's quota windows; and whether it was adopted.
+    async fn mint_from_endpoint(&self, mut shared: bool) -> Result<(AccessToken, bool)> {
         let mut last = None;
         let mut retry = 0;
         loop {
@@ -380,11 +411,15 @@ impl Inner {
             if let Err(wait) = slot {
                 return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
             }
-            if let Some(fleet) = &self.fleet {
+            if let Some(fleet) = self.fleet.as_ref().filter(|_| shared) {
                 let (limit, window) = (self.config.quota_limit, self.config.quota_window_ms);
-                if let Some(wait) = fleet.reserve(limit, window, now).await {
-                    self.state.borrow_mut().quota.refund(now);
-                    return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
+                match fleet.reserve(limit, window, now).await {
+                    Ok(Some(wait)) => {
+                        self.state.borrow_mut().quota.refund(now);
+                        return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
+                    }
+                    Ok(None) => {}
+                    Err(_) => shared = false,
                 }
             }
             match exchange(&self.request, &|| self.clock.now()).await {

@@ -76,18 +76,24 @@ impl Fleet {
         )
     }
 
-    /// Starts deleting the stored token, when the store can.
-    pub fn delete(&self) -> Option<StoreFuture<()>> {
-        self.store.delete(&self.key)
+    /// Deletes the stored token, when the store can: only if it is `token`, when given.
+    pub async fn delete_if(&self, token: Option<&str>) {
+        if let Some(token) = token {
+            match self.read().await {
+                Ok(Some(stored)) if stored.token == token => {}
+                _ => return,
+            }
+        }
+        if let Some(call) = self.store.delete(&self.key) {
+            let _ = guarded(call).await;
+        }
     }
 
-    /// Claims the lease for `owner`: `Ok(true)` when it holds it now; a store without
-    /// leases fails.
-    pub async fn claim(&self, owner: &str, ttl_ms: f64) -> Result<bool, Failed> {
-        match self.store.claim(&self.lease_key, owner, ttl_ms) {
-            Some(call) => guarded(call).await,
-            None => Err(Failed),
-        }
+    /// Claims the lease for `owner`: `Some(Ok(true))` when it holds it now, `None` when the
+    /// store has no leases.
+    pub async fn claim(&self, owner: &str, ttl_ms: f64) -> Option<Result<bool, Failed>> {
+        let call = self.store.claim(&self.lease_key, owner, ttl_ms)?;
+        Some(guarded(call).await)
     }
 
     /// Releases the lease `owner` holds; later, as a background store write.
@@ -100,11 +106,18 @@ impl Fleet {
         }
     }
 
-    /// Counts one request in the fleet's window: `Some(wait)` when the window is full, `None`
-    /// when counted, or when the store cannot count (or failed): then only the local window
-    /// applies.
-    pub async fn reserve(&self, limit: u32, window_ms: f64, now: f64) -> Option<f64> {
-        let call = self.store.reserve(&self.quota_key, limit, window_ms, now)?;
-        guarded(call).await.ok().filter(|wait| *wait > 0.0)
+    /// Counts one request in the fleet's window: `Ok(Some(wait))` when the window is full,
+    /// `Ok(None)` when counted or when the store has no window (then only the local one
+    /// applies), `Err` when the store failed.
+    pub async fn reserve(
+        &self,
+        limit: u32,
+        window_ms: f64,
+        now: f64,
+    ) -> Result<Option<f64>, Failed> {
+        let Some(call) = self.store.reserve(&self.quota_key, limit, window_ms, now) else {
+            return Ok(None);
+        };
+        Ok(Some(guarded(call).await?).filter(|wait| *wait > 0.0))
     }
 }

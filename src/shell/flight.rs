@@ -10,11 +10,21 @@ use std::task::{Poll, Waker};
 /// A one-shot result that any number of waiters can await.
 #[derive(Debug, Default)]
 pub struct Flight {
+    /// When it started (`Date.now()`, real time: its deadline is about timers that really run).
+    pub started: f64,
     result: RefCell<Option<Result<AccessToken>>>,
     waiters: RefCell<Vec<Waker>>,
 }
 
 impl Flight {
+    /// A flight started at `started`.
+    pub fn new(started: f64) -> Self {
+        Flight {
+            started,
+            ..Flight::default()
+        }
+    }
+
     /// Stores the outcome and wakes every waiter.
     pub fn land(&self, result: Result<AccessToken>) {
         *self.result.borrow_mut() = Some(result);
