@@ -13,6 +13,8 @@
 //   /s/notjson /s/array /s/notoken /s/big /s/bigutf8   malformed 200s
 //   /s/old            a 200 whose created_at is from 2025
 //   /t/{id}/...       the real behaviour, counted separately under {id}
+//   /d/{ms}/...       whatever the rest of the path does, answered {ms} ms (0-60000) after the
+//                     request's body arrived, to the microsecond (benchmarks: a real round trip)
 //   /q/{id}/{a,b,c}/... a script: the n-th request to {id} answers with the n-th status
 //                     (the last one repeats); 200 mints a token
 // GET /__stats?id=X   {"count": requests to X, "last": {...}} (no secrets in it)
@@ -74,6 +76,19 @@ export function createTokenHandler(options = {}) {
     let chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
+      const delayed = url.pathname.match(/^\/d\/(\d{1,5})(\/.*)$/);
+      if (delayed && Number(delayed[1]) <= 60_000) {
+        url.pathname = delayed[2];
+        // On time to a few microseconds: a timer to 2 ms before, then setImmediate turns (which
+        // never block other requests). A bare setTimeout lands on the event loop's millisecond
+        // ticks, so its real delay would depend on when, within a millisecond, the request came.
+        const due = performance.now() + Number(delayed[1]);
+        const tick = () => (performance.now() >= due ? answer() : setImmediate(tick));
+        return setTimeout(tick, Math.max(0, Number(delayed[1]) - 2));
+      }
+      answer();
+    });
+    const answer = () => {
       const raw = Buffer.concat(chunks).toString("utf8");
       if (req.method === "POST" && url.pathname === "/__next") {
         try {
@@ -195,7 +210,7 @@ export function createTokenHandler(options = {}) {
       }
       mintTimes.push(now);
       return send(res, 200, token());
-    });
+    };
   };
   handler.close = () => {
     for (const res of hung) res.destroy();
