@@ -430,18 +430,26 @@ const base = await new Promise((resolve, reject) => {
 }
 
 // ---------------------------------------------------------------------------------------
-// Fleet rows (SPEC section 7): to be added here, each with `row("fleet", …)`:
-//   - 20 Node processes started together sharing redisStore (real redis-server): exactly 1 request
-//   - 10 workerd isolates started together sharing brokerStore: exactly 1 request
-//   - 12 instances sharing a store with reserve, each forcing re-mints: <= quotaLimit per window
-// The server above counts requests per /t/{id} route (GET /__stats?id=…).
-// Until then they are listed as not measured; they do not make the run fail.
-for (const figure of [
-  "20 Node processes sharing redisStore (real redis-server): requests",
-  "10 workerd isolates sharing brokerStore: requests",
-  "12 instances sharing a store with reserve, forcing re-mints: requests per window",
-]) {
-  row("fleet", figure, "not measured yet", "see SPEC 7");
+// Fleet rows (SPEC section 7): each scenario starts its own services (redis-server, workerd
+// through miniflare, a token server) and counts the requests that reached the token server.
+{
+  const { redisFleetRequests } = await import("./fleet-redis.mjs");
+  for (const kind of ["node-redis", "ioredis"]) {
+    const n = await redisFleetRequests({ kind });
+    row("fleet", `20 Node processes started together sharing redisStore (real redis-server, ${kind}): requests`, String(n), "exactly 1", n === 1);
+  }
+  const { brokerFleetRequests } = await import("./fleet-workers.mjs");
+  const isolates = await brokerFleetRequests();
+  row("fleet", "10 workerd isolates started together sharing brokerStore: requests", String(isolates), "exactly 1", isolates === 1);
+  const { reserveFleetRequests } = await import("./fleet-quota.mjs");
+  const q = await reserveFleetRequests();
+  row(
+    "fleet",
+    `12 instances sharing a store with reserve (redisStore), each forcing 3 re-mints: requests in one window (${q.refused} of ${q.wanted} refused)`,
+    String(q.requests),
+    "<= 10 (quotaLimit)",
+    q.requests <= 10,
+  );
 }
 
 serverProc.kill("SIGTERM");
