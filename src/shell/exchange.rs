@@ -99,7 +99,12 @@ async fn read(r: AnyResponse, key: &str) -> Result<Received> {
         }
         Body::TooLarge
     } else {
-        match read_body(&r).await {
+        let read = match declared {
+            // A declared length within the cap is one read (fetch holds the body to it).
+            Some(_) => read_declared(&r).await,
+            None => read_body(&r).await,
+        };
+        match read {
             Ok(Some(bytes)) => parse(&bytes),
             Ok(None) => Body::TooLarge,
             Err(e) => {
@@ -114,6 +119,22 @@ async fn read(r: AnyResponse, key: &str) -> Result<Received> {
         retry_after: header("retry-after"),
         body,
     })
+}
+
+/// The body of a response that declared a length within the cap: read in one go when it can
+/// be (`arrayBuffer()`), else as a stream.
+async fn read_declared(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsValue> {
+    let Ok(pending) = r.array_buffer() else {
+        return read_body(r).await;
+    };
+    let buffer = JsFuture::from(sys::promise(&pending)).await?;
+    let Some(buffer) = buffer.dyn_ref::<ArrayBuffer>() else {
+        return Err(JsValue::from_str(
+            "arrayBuffer() did not resolve with bytes",
+        ));
+    };
+    let bytes = Uint8Array::new(buffer);
+    Ok((bytes.length() as usize <= MAX_BODY_BYTES).then(|| bytes.to_vec()))
 }
 
 /// The body's bytes, or `None` past [`MAX_BODY_BYTES`] (the stream is then cancelled).
