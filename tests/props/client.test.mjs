@@ -62,6 +62,7 @@ function upstream(script, clock, timeoutMs) {
     const token = () => {
       const t = `tc_${i}_${Math.random().toString(16).slice(2, 10)}`;
       up.issued.set(t, { from: clock.mark() });
+      up.lastIssuedAt = clock.t;
       return new Response(JSON.stringify({ token: t, created_at: "2025-07-10T06:59:05.72Z" }));
     };
     const status = (s, body = { slug: "nope", message: "no " + CREDS.apiKey }, headers = {}) =>
@@ -210,6 +211,8 @@ function stepArb(stepBack) {
     { weight: 1, arbitrary: fc.constant({ invalidate: true }) },
     { weight: 1, arbitrary: fc.constant({ quota: true }) },
     { weight: 1, arbitrary: fc.record({ sleep: fc.integer({ min: 0, max: 30 }) }) },
+    // To just around the expiry of the last token issued: the edges of the refresh window and of expiry.
+    { weight: 2, arbitrary: fc.record({ nearExpiry: fc.oneof(fc.integer({ min: -40_000, max: 40_000 }), fc.integer({ min: -700_000, max: -100_000 })) }) },
   ];
   if (stepBack) steps.push({ weight: 2, arbitrary: fc.record({ back: fc.oneof(fc.integer({ min: 1, max: 60_000 }), fc.integer({ min: 60_000, max: 2 * HOUR })) }) });
   return fc.oneof(...steps);
@@ -315,6 +318,10 @@ async function runSchedule(s, unhandled) {
     // Time passes between two steps: what the last one started runs up to its next wait.
     await new Promise((r) => setImmediate(r));
     if ("advance" in step) clock.set(clock.t + step.advance);
+    else if ("nearExpiry" in step) {
+      const target = up.lastIssuedAt === undefined ? clock.t : up.lastIssuedAt + HOUR + step.nearExpiry;
+      if (target >= clock.t || s.stepBack) clock.set(target);
+    }
     else if ("back" in step) clock.set(clock.t - step.back);
     else if ("sleep" in step) await sleep(step.sleep);
     else if ("invalidate" in step) client.invalidate();
@@ -429,7 +436,26 @@ test(SCHEDULES, { skip: !selected(SCHEDULES), timeout: 30 * 60_000 }, async (t) 
       steps: [{ call: "getToken", n: 1, wait: false }, { advance: 59_000 }, { sleep: 30 }, { advance: 1_000 }, { invalidate: true }, { call: "getToken", n: 1, wait: true }],
       store: { slowReserveMs: 20 },
     };
-    const cfg = { ...config(SCHEDULES, runs(60, 0.3)), examples: [[slowReserve]] };
+    // The edges of expiry, always tried: just before the must-wait margin, at expiry, just after.
+    const edges = (refreshWindowMs) => ({
+      stepBack: false,
+      cfg: { quotaLimit: 4, quotaWindowMs: 60_000, refreshWindowMs, maxRetries: 0, timeoutMs: 100, concurrentClients: 1 },
+      script: [],
+      steps: [
+        { call: "getAccessToken", n: 1, wait: true },
+        { nearExpiry: -30_001 },
+        { call: "getToken", n: 2, wait: true },
+        { nearExpiry: -1 },
+        { call: "getToken", n: 1, wait: true },
+        { sleep: 20 },
+        { nearExpiry: 0 },
+        { call: "authorizationHeader", n: 1, wait: true },
+        { nearExpiry: 1 },
+        { call: "getToken", n: 1, wait: true },
+      ],
+      store: null,
+    });
+    const cfg = { ...config(SCHEDULES, runs(80, 0.3)), examples: [[slowReserve], [edges(0)], [edges(120_000)]] };
     assertSummary(t, SCHEDULES, FILE, await runProperty(fc, property, cfg));
     t.diagnostic(`${tally.fetches} fetches; outcomes ${JSON.stringify(tally.outcomes)}`);
   } finally {
