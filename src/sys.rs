@@ -58,8 +58,6 @@ extern "C" {
     pub fn body(this: &AnyResponse) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, structural, catch)]
     pub fn text(this: &AnyResponse) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, structural, catch, js_name = arrayBuffer)]
-    pub fn array_buffer(this: &AnyResponse) -> Result<JsValue, JsValue>;
 
     #[derive(Debug, Clone)]
     pub type AnyHeaders;

@@ -71,6 +71,22 @@ impl Quota {
         }
     }
 
+    /// Moves the slot taken at `at` to `now` (when later): the request went out only then (a
+    /// slow fleet store was asked in between), and the window must not forget it early.
+    pub fn restamp(&mut self, at: f64, now: f64) {
+        if now > at {
+            if let Some(i) = self.sent.iter().rposition(|&t| t == at) {
+                self.sent.remove(i);
+                let after = self
+                    .sent
+                    .iter()
+                    .rposition(|&t| t <= now)
+                    .map_or(0, |i| i + 1);
+                self.sent.insert(after, now);
+            }
+        }
+    }
+
     /// A window holding the request times `sent` (a store's copy of the fleet window).
     pub fn with_entries(limit: u32, window_ms: f64, sent: impl IntoIterator<Item = f64>) -> Self {
         // Kept in order by insertion (a stored window is short and almost always in order
@@ -139,6 +155,19 @@ mod tests {
         assert_eq!(q.acquire(3.0), Ok(()));
         q.refund(99.0);
         assert_eq!(q.snapshot(3.0).used, 2);
+    }
+
+    #[test]
+    fn restamp_moves_the_slot_to_when_the_request_went_out() {
+        let mut q = Quota::new(1, 1000.0);
+        q.acquire(0.0).unwrap();
+        q.restamp(0.0, 900.0);
+        assert_eq!(
+            q.acquire(1000.0),
+            Err(900.0),
+            "counted from when it was sent"
+        );
+        assert_eq!(q.acquire(1900.0), Ok(()));
     }
 
     #[test]

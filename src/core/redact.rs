@@ -1,11 +1,12 @@
 //! Redaction of the API key from text that came from elsewhere (an upstream error body,
 //! a runtime's error message): every spelling of its 32 hex digits, in any case, with
-//! or without dashes, with other separators (`_`, spaces, `%2D`, `\u002d`, …) between them.
+//! or without dashes, with other separators (`_`, spaces, `%2D`, `\u002d`, runs of them)
+//! between them.
 
 /// What a redacted key is replaced with.
 pub const REDACTED: &str = "[redacted]";
 /// At most this many separators (a character or an escape) between two digits of a spelling.
-const MAX_GAP: usize = 3;
+const MAX_GAP: usize = 64;
 
 /// `text` with every spelling of the 32 hex digits of `key` replaced by [`REDACTED`].
 /// A key without 32 hex digits (not a UUID) is looked for verbatim, ignoring ASCII case.
@@ -16,12 +17,15 @@ pub fn redact(text: &str, key: &str) -> String {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     let chars: Vec<(usize, char)> = text.char_indices().collect();
+    // (char index, digits left) pairs from which no spelling can be completed: each is
+    // searched once, so the search stays linear in the text whatever its separators.
+    let mut dead = std::collections::HashSet::new();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut i = 0;
     while i < chars.len() {
         let found = if digits.len() == 32 {
-            spelling_at(&chars, i, &digits)
+            spelling_at(&chars, i, &digits, &mut dead)
         } else {
             verbatim_at(&chars, i, key)
         };
@@ -59,11 +63,13 @@ fn verbatim_at(chars: &[(usize, char)], i: usize, key: &str) -> Option<usize> {
     Some(end)
 }
 
+type Dead = std::collections::HashSet<(usize, usize)>;
+
 /// The end (a char index) of a spelling of `digits` that starts at char `i`.
-fn spelling_at(chars: &[(usize, char)], i: usize, digits: &[u8]) -> Option<usize> {
+fn spelling_at(chars: &[(usize, char)], i: usize, digits: &[u8], dead: &mut Dead) -> Option<usize> {
     let (first, rest) = digits.split_first()?;
     is_digit(chars, i, *first).then_some(())?;
-    after_digit(chars, i + 1, rest)
+    after_digit(chars, i + 1, rest, dead)
 }
 
 fn is_digit(chars: &[(usize, char)], i: usize, digit: u8) -> bool {
@@ -74,16 +80,17 @@ fn is_digit(chars: &[(usize, char)], i: usize, digit: u8) -> bool {
 
 /// Matches `rest` from char `i`, which follows a matched digit: a gap of up to [`MAX_GAP`]
 /// separators, then the next digit. Escapes are tried both as one separator and as characters.
-fn after_digit(chars: &[(usize, char)], i: usize, rest: &[u8]) -> Option<usize> {
+fn after_digit(chars: &[(usize, char)], i: usize, rest: &[u8], dead: &mut Dead) -> Option<usize> {
     let Some((next, tail)) = rest.split_first() else {
         return Some(i);
     };
     let mut starts = vec![(i, 0usize)];
     while let Some((at, gaps)) = starts.pop() {
-        if is_digit(chars, at, *next) {
-            if let Some(end) = after_digit(chars, at + 1, tail) {
+        if is_digit(chars, at, *next) && !dead.contains(&(at + 1, tail.len())) {
+            if let Some(end) = after_digit(chars, at + 1, tail, dead) {
                 return Some(end);
             }
+            dead.insert((at + 1, tail.len()));
         }
         if gaps == MAX_GAP {
             continue;
@@ -136,6 +143,8 @@ mod tests {
             KEY.replace('-', "%2D"),
             KEY.replace('-', "\\u002d"),
             KEY.replace('-', " - "),
+            KEY.replace('-', "----"),
+            KEY.replace('-', "\u{0}\u{0}\u{0}\u{0}-"),
             "AaAaAaAa-BbBb-4CcC-8dDd-EeEeEeEeEeEe".to_string(),
             digits
                 .chars()
@@ -154,7 +163,7 @@ mod tests {
         for text in [
             "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee",     // 31 digits
             "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeef",    // last digit differs
-            "aaaaaaaa----bbbb-4ccc-8ddd-eeeeeeeeeeee", // a gap of 4
+            "aaaaaaaa-----------------------------------------------------------------bbbb-4ccc-8ddd-eeeeeeeeeeee", // a gap of 65
             "aaaaaaaaxbbbb4ccc8dddeeeeeeeeeeee",       // a letter is not a separator
             "héllo wörld",
             "",

@@ -5,7 +5,7 @@
 
 use super::access_token::{expires_at, AccessToken};
 use super::error::{Error, Result, Upstream};
-use super::redact::redact;
+use super::redact::{redact, REDACTED};
 use super::retry_after::parse_retry_after;
 pub use super::wire::{Member, WireBody};
 
@@ -50,11 +50,23 @@ pub fn classify(r: Received, now_ms: f64, api_key: &str) -> Result<AccessToken> 
         message: None,
     };
     let upstream = match r.body {
-        Body::Object(b) => Upstream {
-            slug: text(b.slug, api_key),
-            message: text(b.message, api_key),
-            ..upstream
-        },
+        Body::Object(b) => {
+            let (slug, message) = (text(b.slug, api_key), text(b.message, api_key));
+            // The error's message shows them side by side: a key split between the two is
+            // a key too, and then neither is shown.
+            let joined = [
+                slug.as_deref().unwrap_or(""),
+                message.as_deref().unwrap_or(""),
+            ]
+            .join(" ");
+            let split = redact(&joined, api_key) != joined;
+            let shown = |t: Option<String>| t.map(|t| if split { REDACTED.to_owned() } else { t });
+            Upstream {
+                slug: shown(slug),
+                message: shown(message),
+                ..upstream
+            }
+        }
         _ => upstream,
     };
     Err(match status {
@@ -113,7 +125,12 @@ fn parse_token(status: u16, body: Body, received_at: f64) -> Result<AccessToken>
 /// characters dropped, the length capped.
 pub fn clean(s: &str, api_key: &str) -> String {
     // Redaction sees more than is kept, so a key cut by the first cap cannot survive the second.
-    let head: String = s.chars().take(MAX_UPSTREAM_TEXT * 4).collect();
+    // Control characters go first: between the digits of a key they would hide it.
+    let head: String = s
+        .chars()
+        .take(MAX_UPSTREAM_TEXT * 4)
+        .filter(|c| !c.is_control())
+        .collect();
     let redacted = redact(&head, api_key);
     let mut capped = String::with_capacity(redacted.len().min(MAX_UPSTREAM_TEXT * 4));
     for (n, c) in redacted.chars().filter(|c| !c.is_control()).enumerate() {
@@ -280,6 +297,16 @@ mod tests {
         let e = run(500, &[("message", s(&long))]).unwrap_err();
         assert!(e.message().len() < 500);
         assert!(!e.message().contains('\u{7}'));
+        // A key split between slug and message is a key too.
+        let (a, b) = KEY.split_at(18);
+        let e = run(401, &[("slug", s(a)), ("message", s(b))]).unwrap_err();
+        assert_eq!(
+            (e.slug(), e.message().contains(b)),
+            (Some("[redacted]"), false)
+        );
+        // Control characters between the digits do not hide it.
+        let hidden = KEY.replace('-', "\u{0}\u{1}\u{2}\u{3}\u{4}-");
+        assert_eq!(clean(&hidden, KEY), "[redacted]");
         // A key that straddles the first cap is still removed whole.
         let straddling = format!("{}{}", "x".repeat(1190), KEY);
         assert!(!clean(&straddling, KEY).contains("aaaa"));

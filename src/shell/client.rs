@@ -220,6 +220,7 @@ impl TokenClient {
     }
 
     /// Forgets `token` if it is still the cached one (a 401 from the API it was used for).
+    #[cfg(feature = "js-api")]
     pub(crate) fn invalidate_token(&self, token: &str) {
         {
             let mut st = self.inner.state.borrow_mut();
@@ -421,6 +422,9 @@ impl Inner {
                     Ok(None) => {}
                     Err(_) => shared = false,
                 }
+                // The request goes out now, not when the slot was taken.
+                let sent = self.clock.now();
+                self.state.borrow_mut().quota.restamp(now, sent);
             }
             match exchange(&self.request, &|| self.clock.now()).await {
                 Ok(access) => return Ok(self.adopt(access)),

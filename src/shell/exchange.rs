@@ -5,7 +5,7 @@
 
 use super::js_error::describe;
 use super::options::Prepared;
-use super::timer::{aborted, race, timeout, AbortWait, Either};
+use super::timer::{aborted, race, timeout, AbortWait, Either, Settling};
 use crate::core::access_token::AccessToken;
 use crate::core::error::{Error, Result};
 use crate::core::request::HEADERS;
@@ -63,7 +63,7 @@ async fn send(p: &Prepared, signal: &web_sys::AbortSignal) -> Result<Received> {
         Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request),
         None => sys::global_fetch(&request),
     };
-    let response = JsFuture::from(sys::promise(&sent.map_err(network)?))
+    let response = Settling::new(&sent.map_err(network)?)
         .await
         .map_err(network)?;
     read(response.unchecked_into(), key).await
@@ -99,12 +99,9 @@ async fn read(r: AnyResponse, key: &str) -> Result<Received> {
         }
         Body::TooLarge
     } else {
-        let read = match declared {
-            // A declared length within the cap is one read (fetch holds the body to it).
-            Some(_) => read_declared(&r).await,
-            None => read_body(&r).await,
-        };
-        match read {
+        // Always as a stream: a declared length binds a network response, not a response an
+        // injected fetch made up (an endless body may declare 10 bytes).
+        match read_body(&r).await {
             Ok(Some(bytes)) => parse(&bytes),
             Ok(None) => Body::TooLarge,
             Err(e) => {
@@ -121,22 +118,6 @@ async fn read(r: AnyResponse, key: &str) -> Result<Received> {
     })
 }
 
-/// The body of a response that declared a length within the cap: read in one go when it can
-/// be (`arrayBuffer()`), else as a stream.
-async fn read_declared(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsValue> {
-    let Ok(pending) = r.array_buffer() else {
-        return read_body(r).await;
-    };
-    let buffer = JsFuture::from(sys::promise(&pending)).await?;
-    let Some(buffer) = buffer.dyn_ref::<ArrayBuffer>() else {
-        return Err(JsValue::from_str(
-            "arrayBuffer() did not resolve with bytes",
-        ));
-    };
-    let bytes = Uint8Array::new(buffer);
-    Ok((bytes.length() as usize <= MAX_BODY_BYTES).then(|| bytes.to_vec()))
-}
-
 /// The body's bytes, or `None` past [`MAX_BODY_BYTES`] (the stream is then cancelled).
 async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsValue> {
     let body = r.body()?;
@@ -145,7 +126,7 @@ async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsVa
     }
     if !body.is_object() {
         // A look-alike without a stream: its text(), measured before it is copied.
-        let text = JsFuture::from(sys::promise(&r.text()?)).await?;
+        let text = Settling::new(&r.text()?).await?;
         let Some(text) = text.dyn_ref::<js_sys::JsString>() else {
             return Err(JsValue::from_str("text() did not resolve with a string"));
         };
@@ -158,7 +139,7 @@ async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsVa
     let reader = body.unchecked_into::<AnyStream>().get_reader()?;
     let mut bytes = Vec::new();
     loop {
-        let chunk = JsFuture::from(sys::promise(&reader.read()?)).await?;
+        let chunk = Settling::new(&reader.read()?).await?;
         if !chunk.is_object() {
             return Err(JsValue::from_str(
                 "the body stream gave something that is not a chunk",

@@ -1,14 +1,14 @@
 //! The store a client shares with other clients, as a Rust trait, and the adapter for a
 //! JS store object (`{ get, set, delete?, claim?, release?, reserve? }`).
 
-use crate::sys::{self, AnyStore};
+use super::timer::Settling;
+use crate::sys::AnyStore;
 use js_sys::Reflect;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// What a store call returns: its own failure never fails `getToken()`. The call itself
 /// starts when the method is called (a JS store's method runs then); the future only waits.
@@ -104,7 +104,7 @@ impl JsStore {
 
 /// Awaits what a store method returned (a value or a promise).
 fn settle(called: Result<JsValue, JsValue>) -> impl Future<Output = Result<JsValue, StoreError>> {
-    let called = called.map(|value| JsFuture::from(sys::promise(&value)));
+    let called = called.map(|value| Settling::new(&value));
     async move {
         called
             .map_err(|_| StoreError("the store method threw".into()))?

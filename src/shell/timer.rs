@@ -9,10 +9,12 @@ use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-/// Resolves after `ms` milliseconds; dropping it clears the timer (a Node process can exit).
+/// Resolves after `ms` milliseconds; dropping it clears the timer (a Node process can exit)
+/// and settles its promise (so the callbacks awaiting it are freed).
 #[derive(Debug)]
 pub struct Sleep {
     handle: JsValue,
+    resolve: Option<Function>,
     done: JsFuture,
 }
 
@@ -21,11 +23,14 @@ impl Sleep {
     pub fn new(ms: f64) -> Self {
         let ms = ms.clamp(0.0, crate::core::options::MAX_TIMER_MS);
         let mut handle = JsValue::UNDEFINED;
+        let mut resolver = None;
         let promise = Promise::new(&mut |resolve: Function, _reject| {
             handle = sys::set_timeout(&resolve, ms);
+            resolver = Some(resolve);
         });
         Sleep {
             handle,
+            resolve: resolver,
             done: JsFuture::from(promise),
         }
     }
@@ -41,6 +46,51 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         sys::clear_timeout(&self.handle);
+        // A promise that never settles would keep the JsFuture's callbacks (and the Rc cycle
+        // between them) alive forever.
+        if let Some(resolve) = &self.resolve {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// A caller's promise (a `fetch`, a body read, a store call) awaited so that it can be given
+/// up on: dropping this settles the race it awaits, so its callbacks are freed even when the
+/// caller's promise never settles.
+#[derive(Debug)]
+pub struct Settling {
+    give_up: Option<Function>,
+    done: JsFuture,
+}
+
+impl Settling {
+    /// Awaits `value` (a promise, a thenable or a plain value).
+    pub fn new(value: &JsValue) -> Self {
+        let mut give_up = None;
+        let abandoned = Promise::new(&mut |resolve: Function, _reject| give_up = Some(resolve));
+        let race = Promise::race(&js_sys::Array::of2(&sys::promise(value), &abandoned));
+        Settling {
+            give_up,
+            done: JsFuture::from(race),
+        }
+    }
+}
+
+impl Future for Settling {
+    type Output = Result<JsValue, JsValue>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.done).poll(cx)
+    }
+}
+
+impl Drop for Settling {
+    fn drop(&mut self) {
+        if let Some(give_up) = &self.give_up {
+            let _ = give_up.call0(&JsValue::UNDEFINED);
+        }
     }
 }
 
@@ -98,6 +148,8 @@ impl Drop for AbortWait {
     fn drop(&mut self) {
         if let Some((signal, listener)) = &self.signal {
             let _ = signal.remove_event_listener("abort", listener);
+            // The listener resolves the promise the JsFuture awaits: settle it (see Sleep).
+            let _ = listener.call0(&JsValue::UNDEFINED);
         }
     }
 }
