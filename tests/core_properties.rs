@@ -273,6 +273,9 @@ proptest! {
             Action::Serve | Action::ServeAndRefresh => prop_assert!(now < expires - MUST_WAIT_MS),
             Action::Wait => {}
         }
+        if now < c.fresh_until() {
+            prop_assert_eq!(c.decide(now, in_flight), Action::Serve);
+        }
         if c.decide(now, true) == Action::ServeAndRefresh {
             prop_assert!(false, "a second refresh while one is in flight");
         }

@@ -1,6 +1,6 @@
 //! The token cache's decisions: serve, serve and refresh in the background, or wait.
 
-use super::freshness::{freshness, may_refresh_in_background, Freshness};
+use super::freshness::{freshness, may_refresh_in_background, Freshness, MUST_WAIT_MS};
 use super::retry::MAX_DELAY_MS;
 use super::stored::STORE_READ_TIMEOUT_MS;
 
@@ -76,6 +76,14 @@ impl CacheClock {
         }
     }
 
+    /// Before this instant, [`CacheClock::decide`] serves the cached token and does nothing
+    /// else (whatever is in flight): callers on the hot path can compare one number.
+    pub fn fresh_until(&self) -> f64 {
+        self.expires_at.map_or(f64::NEG_INFINITY, |e| {
+            e - MUST_WAIT_MS.max(self.refresh_window_ms * self.spread)
+        })
+    }
+
     /// Whether a token expiring at `expires_at` may be served at `now` (stored tokens).
     pub fn usable(&self, now: f64, expires_at: f64) -> bool {
         expires_at.is_finite() && freshness(now, expires_at, 0.0) != Freshness::MustWait
@@ -104,7 +112,7 @@ impl CacheClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::freshness::{BACKGROUND_RETRY_MS, MUST_WAIT_MS};
+    use crate::core::freshness::BACKGROUND_RETRY_MS;
 
     const HOUR: f64 = 3_600_000.0;
 
@@ -146,6 +154,21 @@ mod tests {
         c.adopt(HOUR, 0.999_999);
         assert_eq!(c.decide(HOUR - 100_000.0, false), Action::Serve);
         assert_eq!(c.decide(HOUR - 60_000.0, false), Action::ServeAndRefresh);
+    }
+
+    #[test]
+    fn fresh_until_is_where_serving_stops_being_free() {
+        let mut c = CacheClock::new(120_000.0);
+        assert_eq!(c.fresh_until(), f64::NEG_INFINITY);
+        c.adopt(HOUR, 0.0);
+        assert_eq!(c.fresh_until(), HOUR - 120_000.0);
+        assert_eq!(c.decide(HOUR - 120_000.0 - 1.0, true), Action::Serve);
+        assert_eq!(c.decide(HOUR - 120_000.0, false), Action::ServeAndRefresh);
+        let mut short = CacheClock::new(1_000.0);
+        short.adopt(HOUR, 0.0);
+        assert_eq!(short.fresh_until(), HOUR - MUST_WAIT_MS);
+        c.invalidate();
+        assert_eq!(c.fresh_until(), f64::NEG_INFINITY);
     }
 
     #[test]

@@ -13,24 +13,49 @@ use js_sys::{Object, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-pub use options::JsOptions;
+use crate::shell::Prepared;
+pub use options::{JsOptions, RawOptions};
+use std::cell::RefCell;
+use std::rc::Rc;
 pub use token_client::JsTokenClient;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("types.d.ts");
 
+thread_local! {
+    /// The last options `requestToken` validated and what they gave: a call with the very same
+    /// option values reuses them (no deserializing, no URL parsing, no building again).
+    static LAST: RefCell<Option<(RawOptions, Rc<Prepared>)>> = const { RefCell::new(None) };
+}
+
 /// `requestToken(options)`: one call of the endpoint, no cache, no retry. Never throws:
 /// bad options reject with `invalid_options`.
 #[wasm_bindgen(js_name = requestToken, skip_typescript)]
 pub fn request_token(options: JsValue) -> Promise {
-    let options = match JsOptions::read(&options).and_then(|o| o.request()) {
-        Ok(options) => options,
+    let prepared = match prepare(&options) {
+        Ok(prepared) => prepared,
         Err(e) => return Promise::reject(&e.into()),
     };
     crate::shell::task::promise(async move {
-        let token = crate::shell::request_token(&options).await?;
+        let token = crate::shell::request_prepared(&prepared).await?;
         to_js(&token, false)
     })
+}
+
+fn prepare(options: &JsValue) -> crate::Result<Rc<Prepared>> {
+    let raw = RawOptions::read(options)?;
+    let last = LAST.with(|last| {
+        let last = last.borrow();
+        last.as_ref()
+            .filter(|(seen, _)| seen.same_request(&raw))
+            .map(|(_, prepared)| prepared.clone())
+    });
+    if let Some(prepared) = last {
+        return Ok(prepared);
+    }
+    let prepared = Rc::new(JsOptions::from_raw(&raw)?.request()?.prepare()?);
+    LAST.with(|last| *last.borrow_mut() = Some((raw, prepared.clone())));
+    Ok(prepared)
 }
 
 /// `DEFAULT_BASE_URL`, read once by the package entries.

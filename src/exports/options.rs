@@ -72,24 +72,64 @@ const DATA: [&str; 9] = [
 ];
 const OBJECTS: [&str; 5] = ["signal", "fetch", "store", "now", "waitUntil"];
 
-impl JsOptions {
-    /// Reads `options`, which must be an object.
+thread_local! {
+    /// The option names as JS strings, made once.
+    static NAMES: Vec<JsValue> = DATA.iter().chain(OBJECTS.iter()).map(|k| JsValue::from_str(k)).collect();
+}
+
+/// The options as read, one value per name of [`DATA`] then [`OBJECTS`].
+#[derive(Debug)]
+pub struct RawOptions(Vec<JsValue>);
+
+impl RawOptions {
+    /// Reads every option of `options`, which must be an object, once: a getter or a Proxy
+    /// trap that throws makes the options unreadable.
     pub fn read(options: &JsValue) -> Result<Self> {
         if !options.is_object() {
             return Err(invalid("options", " must be an object"));
         }
+        NAMES.with(|names| {
+            names
+                .iter()
+                .map(|name| Reflect::get(options, name))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map(RawOptions)
+                .map_err(|_| invalid("options", " could not be read"))
+        })
+    }
+
+    /// Whether the options of one request (the ids, key, base URL, timeout, signal, fetch) are
+    /// the very values of `other`'s (`===`).
+    pub fn same_request(&self, other: &RawOptions) -> bool {
+        const REQUEST: [usize; 7] = [0, 1, 2, 3, 4, 9, 10];
+        REQUEST
+            .iter()
+            .all(|&i| matches!((self.0.get(i), other.0.get(i)), (Some(a), Some(b)) if a == b))
+    }
+}
+
+impl JsOptions {
+    /// Reads `options`, which must be an object.
+    pub fn read(options: &JsValue) -> Result<Self> {
+        Self::from_raw(&RawOptions::read(options)?)
+    }
+
+    /// Deserializes options read by [`RawOptions::read`].
+    pub fn from_raw(raw: &RawOptions) -> Result<Self> {
         let unreadable = || invalid("options", " could not be read");
         let plain = Object::new();
-        for key in DATA.iter().chain(OBJECTS.iter()) {
-            let name = JsValue::from_str(key);
-            let mut value = Reflect::get(options, &name).map_err(|_| unreadable())?;
-            // A data option holding an object is simply of the wrong type: serde is not asked
-            // to look inside it (its getters, its Proxy traps).
-            if DATA.contains(key) && (value.is_object() || value.is_function()) {
-                value = JsValue::FALSE;
+        NAMES.with(|names| {
+            for (i, (name, value)) in names.iter().zip(&raw.0).enumerate() {
+                // A data option holding an object is simply of the wrong type: serde is not
+                // asked to look inside it (its getters, its Proxy traps).
+                let value = match i < DATA.len() && (value.is_object() || value.is_function()) {
+                    true => &JsValue::FALSE,
+                    false => value,
+                };
+                Reflect::set(&plain, name, value).map_err(|_| unreadable())?;
             }
-            Reflect::set(&plain, &name, &value).map_err(|_| unreadable())?;
-        }
+            Ok(())
+        })?;
         serde_wasm_bindgen::from_value(plain.into()).map_err(|_| unreadable())
     }
 

@@ -18,7 +18,7 @@ use crate::core::lease::{
 use crate::core::quota::{Quota, QuotaSnapshot};
 use crate::core::retry::retry_delay;
 use js_sys::{Date, Function, Math};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
@@ -47,6 +47,9 @@ struct Inner {
     deadline_ms: f64,
     /// How long a lease this client holds lasts: its own mint deadline.
     lease_ttl_ms: f64,
+    /// The cached token's generation and `CacheClock::fresh_until`, kept beside `state` for
+    /// the hot path (one comparison, no borrow).
+    fresh: Cell<(u64, f64)>,
     state: RefCell<State>,
 }
 
@@ -109,6 +112,7 @@ impl TokenClient {
                 wait_until: options.wait_until,
                 deadline_ms,
                 lease_ttl_ms,
+                fresh: Cell::new((0, f64::NEG_INFINITY)),
                 state: RefCell::new(State {
                     cached: None,
                     generation: 0,
@@ -155,6 +159,7 @@ impl TokenClient {
                 st.rejected = Some(token.clone());
             }
             st.cache.invalidate();
+            self.inner.fresh.set((st.generation, f64::NEG_INFINITY));
             // Once: a store whose delete calls invalidate() again must not recurse.
             (token, !std::mem::replace(&mut st.skip_store, true))
         };
@@ -173,6 +178,10 @@ impl TokenClient {
     /// background refresh when it is time), or `None` when callers must wait for a mint.
     pub(crate) fn serve(&self) -> Option<u64> {
         let now = self.inner.clock.now();
+        let (generation, fresh_until) = self.inner.fresh.get();
+        if now < fresh_until {
+            return Some(generation);
+        }
         let (action, generation) = {
             let st = self.inner.state.borrow();
             st.cached.as_ref()?;
@@ -231,6 +240,7 @@ impl TokenClient {
             st.generation += 1;
             st.rejected = Some(token.to_owned());
             st.cache.invalidate();
+            self.inner.fresh.set((st.generation, f64::NEG_INFINITY));
         }
         self.inner.delete_stored(Some(token.to_owned()));
     }
@@ -456,6 +466,7 @@ impl Inner {
         st.cache.adopt(access.expires_at, random);
         st.cached = Some(access.clone());
         st.generation += 1;
+        self.fresh.set((st.generation, st.cache.fresh_until()));
         (access, true)
     }
 }

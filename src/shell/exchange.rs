@@ -5,7 +5,7 @@
 
 use super::js_error::describe;
 use super::options::Prepared;
-use super::timer::{aborted, race, timeout, AbortWait, Either, Settling};
+use super::timer::{aborted, race, timeout, AbortWait, Either, GiveUp};
 use crate::core::access_token::AccessToken;
 use crate::core::error::{Error, Result};
 use crate::core::request::HEADERS;
@@ -27,8 +27,10 @@ pub(crate) async fn exchange(p: &Prepared, now: &dyn Fn() -> f64) -> Result<Acce
     }
     let controller = AbortController::new().map_err(|e| Error::Network(describe(&e, key)))?;
     let mut caller = AbortWait::new(p.signal.as_ref());
+    // Settled when this exchange ends, however it ends: every promise it awaited is let go.
+    let give_up = GiveUp::new();
     let work = async {
-        let received = send(p, &controller.signal()).await?;
+        let received = send(p, &controller.signal(), &give_up).await?;
         classify(received, now(), key)
     };
     match race(work, race(timeout(p.config.timeout_ms), caller.wait())).await {
@@ -44,7 +46,7 @@ pub(crate) async fn exchange(p: &Prepared, now: &dyn Fn() -> f64) -> Result<Acce
     }
 }
 
-async fn send(p: &Prepared, signal: &web_sys::AbortSignal) -> Result<Received> {
+async fn send(p: &Prepared, signal: &web_sys::AbortSignal, give_up: &GiveUp) -> Result<Received> {
     let key = p.config.api_key.expose();
     let network = |e: JsValue| Error::Network(describe(&e, key));
     let mut builder = RequestBuilder::new(&p.url).method(Method::POST);
@@ -63,14 +65,15 @@ async fn send(p: &Prepared, signal: &web_sys::AbortSignal) -> Result<Received> {
         Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request),
         None => sys::global_fetch(&request),
     };
-    let response = Settling::new(&sent.map_err(network)?)
+    let response = give_up
+        .wait(&sent.map_err(network)?)
         .await
         .map_err(network)?;
-    read(response.unchecked_into(), key).await
+    read(response.unchecked_into(), key, give_up).await
 }
 
 /// Reads a `Response` (or a look-alike): status, `Retry-After`, and the body up to the cap.
-async fn read(r: AnyResponse, key: &str) -> Result<Received> {
+async fn read(r: AnyResponse, key: &str, give_up: &GiveUp) -> Result<Received> {
     let status = match r.status().ok().and_then(|s| s.as_f64()) {
         Some(s) if is_whole(s) && (0.0..=999.0).contains(&s) => s as u16,
         Some(_) => {
@@ -101,7 +104,7 @@ async fn read(r: AnyResponse, key: &str) -> Result<Received> {
     } else {
         // Always as a stream: a declared length binds a network response, not a response an
         // injected fetch made up (an endless body may declare 10 bytes).
-        match read_body(&r).await {
+        match read_body(&r, declared, give_up).await {
             Ok(Some(bytes)) => parse(&bytes),
             Ok(None) => Body::TooLarge,
             Err(e) => {
@@ -118,15 +121,21 @@ async fn read(r: AnyResponse, key: &str) -> Result<Received> {
     })
 }
 
-/// The body's bytes, or `None` past [`MAX_BODY_BYTES`] (the stream is then cancelled).
-async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsValue> {
+/// The body's bytes, or `None` past [`MAX_BODY_BYTES`] (the stream is then cancelled). With a
+/// declared length, the body is that many bytes at most: reading stops once they came (a
+/// network response holds to its length; a longer one an injected fetch made up is cut there).
+async fn read_body(
+    r: &AnyResponse,
+    declared: Option<u64>,
+    give_up: &GiveUp,
+) -> std::result::Result<Option<Vec<u8>>, JsValue> {
     let body = r.body()?;
     if body.is_null() {
         return Ok(Some(Vec::new()));
     }
     if !body.is_object() {
         // A look-alike without a stream: its text(), measured before it is copied.
-        let text = Settling::new(&r.text()?).await?;
+        let text = give_up.wait(&r.text()?).await?;
         let Some(text) = text.dyn_ref::<js_sys::JsString>() else {
             return Err(JsValue::from_str("text() did not resolve with a string"));
         };
@@ -139,7 +148,7 @@ async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsVa
     let reader = body.unchecked_into::<AnyStream>().get_reader()?;
     let mut bytes = Vec::new();
     loop {
-        let chunk = Settling::new(&reader.read()?).await?;
+        let chunk = give_up.wait(&reader.read()?).await?;
         if !chunk.is_object() {
             return Err(JsValue::from_str(
                 "the body stream gave something that is not a chunk",
@@ -157,11 +166,18 @@ async fn read_body(r: &AnyResponse) -> std::result::Result<Option<Vec<u8>>, JsVa
                 "the body stream gave something that is not bytes",
             ));
         };
-        if bytes.len() + part.length() as usize > MAX_BODY_BYTES {
+        let mut take = part.length() as usize;
+        if let Some(n) = declared.filter(|&n| n > 0) {
+            take = take.min((n as usize).saturating_sub(bytes.len()));
+        }
+        if bytes.len() + take > MAX_BODY_BYTES {
             discard(reader.cancel());
             return Ok(None);
         }
-        bytes.extend_from_slice(&part.to_vec());
+        bytes.extend_from_slice(&part.subarray(0, take as u32).to_vec());
+        if declared.is_some_and(|n| n > 0 && bytes.len() as u64 >= n) {
+            return Ok(Some(bytes));
+        }
     }
 }
 

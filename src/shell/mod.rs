@@ -20,7 +20,7 @@ pub use options::{ClientOptions, RequestOptions};
 pub use store::{JsStore, StoreError, StoreFuture, TokenStore};
 
 #[cfg(feature = "js-api")]
-pub(crate) use options::parse_base_url;
+pub(crate) use options::{parse_base_url, Prepared};
 
 use crate::core::access_token::AccessToken;
 use crate::core::error::Result;
@@ -28,6 +28,10 @@ use crate::core::error::Result;
 /// Requests one access token: no cache, no retry. Resolves when the endpoint answered with
 /// a token; every failure is an [`crate::Error`] with a stable [`crate::ErrorCode`].
 pub async fn request_token(options: &RequestOptions) -> Result<AccessToken> {
-    let prepared = options.prepare()?;
-    exchange::exchange(&prepared, &js_sys::Date::now).await
+    request_prepared(&options.prepare()?).await
+}
+
+/// [`request_token`] for options already validated.
+pub(crate) async fn request_prepared(prepared: &Prepared) -> Result<AccessToken> {
+    exchange::exchange(prepared, &js_sys::Date::now).await
 }

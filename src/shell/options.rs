@@ -108,7 +108,7 @@ pub(crate) fn parse_base_url(raw: String) -> BaseUrl {
 }
 
 /// A validated request, with its URL and body built once.
-pub(crate) struct Prepared {
+pub struct Prepared {
     pub config: RequestConfig,
     pub url: String,
     /// The JSON body; holds the API key, so never printed.

@@ -1,7 +1,7 @@
 //! The store a client shares with other clients, as a Rust trait, and the adapter for a
 //! JS store object (`{ get, set, delete?, claim?, release?, reserve? }`).
 
-use super::timer::Settling;
+use super::timer::GiveUp;
 use crate::sys::AnyStore;
 use js_sys::Reflect;
 use std::fmt;
@@ -102,10 +102,12 @@ impl JsStore {
     }
 }
 
-/// Awaits what a store method returned (a value or a promise).
+/// Awaits what a store method returned (a value or a promise), until the future is dropped.
 fn settle(called: Result<JsValue, JsValue>) -> impl Future<Output = Result<JsValue, StoreError>> {
-    let called = called.map(|value| Settling::new(&value));
+    let give_up = GiveUp::new();
+    let called = called.map(|value| give_up.wait(&value));
     async move {
+        let _give_up = give_up;
         called
             .map_err(|_| StoreError("the store method threw".into()))?
             .await

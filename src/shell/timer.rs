@@ -54,42 +54,36 @@ impl Drop for Sleep {
     }
 }
 
-/// A caller's promise (a `fetch`, a body read, a store call) awaited so that it can be given
-/// up on: dropping this settles the race it awaits, so its callbacks are freed even when the
-/// caller's promise never settles.
+/// A promise settled when this is dropped: the end of an exchange, or of a store call, after
+/// which the promises it raced are no longer awaited.
 #[derive(Debug)]
-pub struct Settling {
-    give_up: Option<Function>,
-    done: JsFuture,
+pub struct GiveUp {
+    promise: Promise,
+    resolve: Option<Function>,
 }
 
-impl Settling {
-    /// Awaits `value` (a promise, a thenable or a plain value).
-    pub fn new(value: &JsValue) -> Self {
-        let mut give_up = None;
-        let abandoned = Promise::new(&mut |resolve: Function, _reject| give_up = Some(resolve));
-        let race = Promise::race(&js_sys::Array::of2(&sys::promise(value), &abandoned));
-        Settling {
-            give_up,
-            done: JsFuture::from(race),
-        }
+impl GiveUp {
+    /// A new, pending one.
+    pub fn new() -> Self {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |r: Function, _reject| resolve = Some(r));
+        GiveUp { promise, resolve }
+    }
+
+    /// Awaits `value` (a promise, a thenable or a plain value) until this is dropped: a
+    /// caller's promise that never settles then frees the callbacks awaiting it anyway.
+    pub fn wait(&self, value: &JsValue) -> JsFuture {
+        JsFuture::from(Promise::race(&js_sys::Array::of2(
+            &sys::promise(value),
+            &self.promise,
+        )))
     }
 }
 
-impl Future for Settling {
-    type Output = Result<JsValue, JsValue>;
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.done).poll(cx)
-    }
-}
-
-impl Drop for Settling {
+impl Drop for GiveUp {
     fn drop(&mut self) {
-        if let Some(give_up) = &self.give_up {
-            let _ = give_up.call0(&JsValue::UNDEFINED);
+        if let Some(resolve) = &self.resolve {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
 }

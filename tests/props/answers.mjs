@@ -541,10 +541,13 @@ export function expected(a, bytes) {
   const declaredEntry = typeof r.headers === "string" ? undefined : liveHeaders(h, bytes).find(([k]) => k === "content-length");
   const declared = declaredEntry && /^\s*\d{1,15}\s*$/.test(declaredEntry[1]) ? Number(declaredEntry[1].trim()) : undefined;
   let body; // "bytes" | "toolarge" | "network" | "timeout" | null (unknown)
+  // A stream is read up to a declared length (0 < D <= the cap) and no further.
+  const upTo = declared !== undefined && declared > 0 ? declared : undefined;
+  let read = bytes;
   if (declared !== undefined && declared > LIMIT) body = "toolarge";
   else if (r.kind === "real") {
     if ([101, 103, 204, 205, 304].includes(r.status)) body = "empty";
-    else body = streamOutcome(bytes, r.delivery.end.end);
+    else [body, read] = streamRead(bytes, r.delivery.end.end, upTo);
   } else {
     const d = r.delivery;
     if (d.via === "nullBody") body = "empty";
@@ -554,16 +557,29 @@ export function expected(a, bytes) {
       body = d.via === "bodyNumber" ? "text" : { resolve: "text", value: "text", reject: "network", never: "timeout", throw: "network", number: "network", null: "network" }[d.how];
       if (body === "text") body = text.length > LIMIT || enc.encode(text).length > LIMIT ? "toolarge" : "bytes";
     } else if (d.odd !== null) body = "network";
-    else body = streamOutcome(bytes, d.end.end);
+    else [body, read] = streamRead(bytes, d.end.end, upTo);
   }
   if (body === "network") return only("network");
   if (body === "timeout") return only("timeout");
   if (status >= 200 && status <= 299) {
     if (body === "toolarge" || body === "empty") return only("invalid_response");
-    const t = r.kind === "fake" && r.delivery.via !== "stream" ? tokenOf(enc.encode(new TextDecoder().decode(bytes))) : tokenOf(bytes);
+    const t = r.kind === "fake" && r.delivery.via !== "stream" ? tokenOf(enc.encode(new TextDecoder().decode(bytes))) : tokenOf(read);
     return t === "invalid_response" ? only("invalid_response") : { codes: new Set(), token: t };
   }
   return only(statusCode(status));
+}
+
+/** [outcome, the bytes read] of a stream of `bytes` then `end`, read up to `upTo` bytes if given. */
+function streamRead(bytes, end, upTo) {
+  if (upTo !== undefined) {
+    if (upTo <= bytes.length) return ["bytes", bytes.subarray(0, upTo)];
+    if (end === "endless") {
+      const read = new Uint8Array(upTo).fill(0x20);
+      read.set(bytes);
+      return ["bytes", read];
+    }
+  }
+  return [streamOutcome(bytes, end), bytes];
 }
 
 function streamOutcome(bytes, end) {
