@@ -109,10 +109,15 @@ pub struct RequestConfig {
 impl RequestConfig {
     /// Validates every option; the first problem found is reported.
     pub fn parse(raw: RawRequestConfig) -> Result<Self> {
-        let client_account_id = uuid_field("clientAccountId", raw.client_account_id)?;
-        let key_id = uuid_field("keyId", raw.key_id)?;
-        let api_key = match raw.api_key {
-            Field::Value(s) if is_uuid(s.expose()) => s,
+        Self::parse_ref(&raw)
+    }
+
+    /// [`RequestConfig::parse`] of borrowed options: only the validated strings are copied.
+    pub fn parse_ref(raw: &RawRequestConfig) -> Result<Self> {
+        let client_account_id = uuid_field("clientAccountId", &raw.client_account_id)?;
+        let key_id = uuid_field("keyId", &raw.key_id)?;
+        let api_key = match &raw.api_key {
+            Field::Value(s) if is_uuid(s.expose()) => s.clone(),
             Field::Missing => return Err(invalid("apiKey", " is required")),
             _ => {
                 return Err(invalid(
@@ -121,14 +126,14 @@ impl RequestConfig {
                 ))
             }
         };
-        let base_url = match raw.base_url {
+        let base_url = match &raw.base_url {
             Field::Missing => DEFAULT_BASE_URL.to_owned(),
-            Field::Value(url) => normalize_base_url(&url)?,
+            Field::Value(url) => normalize_base_url(url)?,
             Field::WrongType => return Err(invalid("baseUrl", " must be a string")),
         };
         let timeout_ms = number_field(
             "timeoutMs",
-            raw.timeout_ms,
+            raw.timeout_ms.clone(),
             DEFAULT_TIMEOUT_MS,
             0.0,
             MAX_TIMER_MS,
@@ -150,10 +155,10 @@ pub(crate) fn invalid(field: &str, what: &str) -> Error {
     Error::InvalidOptions(m)
 }
 
-fn uuid_field(name: &str, field: Field<String>) -> Result<String> {
+fn uuid_field(name: &str, field: &Field<String>) -> Result<String> {
     match field {
         // The value is never echoed: a secret pasted into the wrong field must not leak.
-        Field::Value(s) if is_uuid(&s) => Ok(s),
+        Field::Value(s) if is_uuid(s) => Ok(s.clone()),
         Field::Missing => Err(invalid(name, " is required")),
         _ => Err(invalid(
             name,

@@ -73,7 +73,7 @@ impl RequestOptions {
     }
 
     pub(crate) fn prepare(&self) -> Result<Prepared> {
-        let config = RequestConfig::parse(self.raw.clone())?;
+        let config = RequestConfig::parse_ref(&self.raw)?;
         Ok(Prepared {
             url: token_url(&config),
             body: token_body(&config),
