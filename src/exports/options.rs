@@ -21,8 +21,10 @@ pub struct JsOptions {
     client_account_id: Field<String>,
     #[serde(default)]
     key_id: Field<String>,
+    /// Read as a plain string (one deserializer for every string option), a [`Secret`] from
+    /// then on.
     #[serde(default)]
-    api_key: Field<Secret>,
+    api_key: Field<String>,
     #[serde(default)]
     base_url: Field<String>,
     #[serde(default)]
@@ -52,7 +54,7 @@ impl std::fmt::Debug for JsOptions {
         f.debug_struct("JsOptions")
             .field("client_account_id", &self.client_account_id)
             .field("key_id", &self.key_id)
-            .field("api_key", &self.api_key)
+            .field("api_key", &secret(&self.api_key))
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
     }
@@ -144,7 +146,7 @@ impl JsOptions {
             raw: RawRequestConfig {
                 client_account_id: self.client_account_id.clone(),
                 key_id: self.key_id.clone(),
-                api_key: self.api_key.clone(),
+                api_key: secret(&self.api_key),
                 base_url: match &self.base_url {
                     Field::Value(raw) => Field::Value(parse_base_url(raw.clone())),
                     Field::Missing => Field::Missing,
@@ -179,6 +181,15 @@ impl JsOptions {
             options.store = Some(Rc::new(store));
         }
         Ok(options)
+    }
+}
+
+/// The API key as a [`Secret`], which never prints.
+fn secret(key: &Field<String>) -> Field<Secret> {
+    match key {
+        Field::Value(key) => Field::Value(Secret::from(key.clone())),
+        Field::Missing => Field::Missing,
+        Field::WrongType => Field::WrongType,
     }
 }
 
