@@ -112,7 +112,7 @@ extern "C" {
         code: &str,
         message: &str,
         status: Option<u16>,
-        slug: Option<String>,
+        slug: Option<&str>,
         retry_after_ms: Option<f64>,
     ) -> TruecallerError;
 

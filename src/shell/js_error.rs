@@ -19,7 +19,7 @@ pub fn to_js(e: &Error) -> JsValue {
         e.code().as_str(),
         &e.message(),
         e.status(),
-        e.slug().map(str::to_owned),
+        e.slug(),
         e.retry_after_ms(),
     )
     .into()
