@@ -1,7 +1,7 @@
 //! Validation of the options of `requestToken`: ids, API key, base URL, timeout.
 
 use super::error::{Error, Result};
-use super::text::{is_whole, parse_digits};
+use super::text::is_whole;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -296,10 +296,10 @@ fn is_loopback(hostname: &str) -> bool {
     // 127.0.0.0/8: four decimal octets (the parser has normalized IPv4 forms), the first 127.
     let mut octets = 0;
     for (i, part) in hostname.as_bytes().split(|&c| c == b'.').enumerate() {
-        match core::str::from_utf8(part)
-            .ok()
-            .and_then(|p| parse_digits(p, 3))
-        {
+        // One to three ASCII digits (bytes: no UTF-8 validation needed).
+        let n = ((1..=3).contains(&part.len()) && part.iter().all(u8::is_ascii_digit))
+            .then(|| part.iter().fold(0, |n, c| n * 10 + u32::from(c - b'0')));
+        match n {
             Some(n) if n <= 255 && (i != 0 || n == 127) => octets += 1,
             _ => return false,
         }
