@@ -57,6 +57,7 @@ run(bin("wasm-opt"), [
   "-Oz",
   "--strip-debug",
   "--strip-producers",
+  "--strip-target-features",
   ...features,
   join(built, "truecaller_token_bg.wasm"),
   "-o",
