@@ -59,10 +59,11 @@ extern "C" {
     #[wasm_bindgen(method, structural, catch)]
     pub fn text(this: &AnyResponse) -> Result<JsValue, JsValue>;
 
+    /// Anything with a `get(key)` method: a `Headers` (or look-alike), and a store.
     #[derive(Debug, Clone)]
     pub type AnyHeaders;
     #[wasm_bindgen(method, structural, catch)]
-    pub fn get(this: &AnyHeaders, name: &str) -> Result<JsValue, JsValue>;
+    pub fn get(this: &AnyHeaders, key: &str) -> Result<JsValue, JsValue>;
 
     /// A `ReadableStream` of bytes, or a look-alike.
     #[derive(Debug, Clone)]
@@ -79,11 +80,11 @@ extern "C" {
     #[wasm_bindgen(method, structural, catch)]
     pub fn cancel(this: &AnyReader) -> Result<JsValue, JsValue>;
 
-    /// A `TokenStore` object; each method may return a value or a promise.
+    /// A `TokenStore` object; each method may return a value or a promise. Its `get` is
+    /// [`AnyHeaders::get`] (one binding for both).
+    #[wasm_bindgen(extends = AnyHeaders)]
     #[derive(Debug, Clone)]
     pub type AnyStore;
-    #[wasm_bindgen(method, structural, catch)]
-    pub fn get(this: &AnyStore, key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, structural, catch)]
     pub fn set(this: &AnyStore, key: &str, value: &str, ttl_ms: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, structural, catch)]
