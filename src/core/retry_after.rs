@@ -13,29 +13,25 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
 
 /// Parses an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT` to epoch ms.
 pub fn parse_http_date(s: &str) -> Option<f64> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    // Fixed width, so the fields are read by position.
-    // A fixed-size array: every index below is checked at compile time.
+    const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
+    // Fixed width, so the fields are read by position, as bytes (every one that matters is
+    // ASCII). A fixed-size array: every index below is checked at compile time.
     let b: &[u8; 29] = s.as_bytes().try_into().ok()?;
     if b[3] != b',' || b[4] != b' ' || b[7] != b' ' || b[11] != b' ' || b[16] != b' ' {
         return None;
     }
-    if b[19] != b':' || b[22] != b':' || s.get(25..) != Some(" GMT") {
+    if b[19] != b':' || b[22] != b':' || b[25..] != *b" GMT" {
         return None;
     }
-    let field =
-        |from: usize, len: usize| s.get(from..from + len).and_then(|f| parse_digits(f, len));
-    let day = field(5, 2)? as u32;
-    let month_name = s.get(8..11)?;
-    let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-    let year = field(12, 4)? as i64;
-    let (h, m, sec) = (
-        field(17, 2)? as u32,
-        field(20, 2)? as u32,
-        field(23, 2)? as u32,
-    );
+    let field = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let day = field(&b[5..7])?;
+    let month = MONTHS.chunks(3).position(|m| *m == b[8..11])? as u32 + 1;
+    let year = i64::from(field(&b[12..16])?);
+    let (h, m, sec) = (field(&b[17..19])?, field(&b[20..22])?, field(&b[23..25])?);
     if day == 0 || day > 31 || h > 23 || m > 59 || sec > 60 {
         return None;
     }
