@@ -190,11 +190,12 @@ fn discard(promise: std::result::Result<JsValue, JsValue>) {
     }
 }
 
-/// JSON syntax is `JSON.parse`'s; serde reads the members the core looks at.
+/// UTF-8 is decoded by the platform's `TextDecoder` (an invalid sequence becomes U+FFFD, a
+/// leading BOM is dropped), JSON syntax is `JSON.parse`'s; serde reads the members the core
+/// looks at.
 fn parse(bytes: &[u8]) -> Body {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let Ok(value) = JSON::parse(text) else {
+    let text = web_sys::TextDecoder::new().and_then(|d| d.decode_with_u8_array(bytes));
+    let Ok(value) = text.and_then(|text| JSON::parse(&text)) else {
         return Body::NotJson;
     };
     if !value.is_object() || Array::is_array(&value) {
