@@ -28,9 +28,10 @@ thread_local! {
     static LAST: RefCell<Option<(RawOptions, Rc<Prepared>)>> = const { RefCell::new(None) };
 }
 
-/// `requestToken(options)`: one call of the endpoint, no cache, no retry. Never throws:
-/// bad options reject with `invalid_options`.
-#[wasm_bindgen(js_name = requestToken, skip_typescript)]
+// `requestToken(options)`: one call of the endpoint, no cache, no retry. Never throws:
+// bad options reject with `invalid_options`.
+#[allow(missing_docs)]
+#[wasm_bindgen(js_name = requestToken, skip_typescript, skip_jsdoc)]
 pub fn request_token(options: JsValue) -> Promise {
     let prepared = match prepare(&options) {
         Ok(prepared) => prepared,
@@ -58,14 +59,16 @@ fn prepare(options: &JsValue) -> crate::Result<Rc<Prepared>> {
     Ok(prepared)
 }
 
-/// `DEFAULT_BASE_URL`, read once by the package entries.
-#[wasm_bindgen(js_name = __defaultBaseUrl, skip_typescript)]
+// `DEFAULT_BASE_URL`, read once by the package entries.
+#[allow(missing_docs)]
+#[wasm_bindgen(js_name = __defaultBaseUrl, skip_typescript, skip_jsdoc)]
 pub fn default_base_url() -> String {
     crate::DEFAULT_BASE_URL.into()
 }
 
-/// The `TruecallerError` class, re-exported by the package entries.
-#[wasm_bindgen(js_name = __errorClass, skip_typescript)]
+// The `TruecallerError` class, re-exported by the package entries.
+#[allow(missing_docs)]
+#[wasm_bindgen(js_name = __errorClass, skip_typescript, skip_jsdoc)]
 pub fn truecaller_error() -> JsValue {
     error_class()
 }

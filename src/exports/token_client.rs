@@ -11,7 +11,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-/// The JS `TokenClient` class.
+// The JS `TokenClient` class.
+#[allow(missing_docs)]
 #[wasm_bindgen(js_name = TokenClient, skip_typescript)]
 #[derive(Debug)]
 pub struct JsTokenClient {
@@ -65,8 +66,9 @@ enum Want {
 
 #[wasm_bindgen(js_class = TokenClient)]
 impl JsTokenClient {
-    /// Validates the options; bad ones throw a `TruecallerError` (`invalid_options`).
-    #[wasm_bindgen(constructor)]
+    // Validates the options; bad ones throw a `TruecallerError` (`invalid_options`).
+    #[allow(missing_docs)]
+    #[wasm_bindgen(constructor, skip_jsdoc)]
     pub fn new(options: JsValue) -> Result<JsTokenClient, JsValue> {
         let options = JsOptions::read(&options)?.client()?;
         Ok(JsTokenClient {
@@ -76,20 +78,23 @@ impl JsTokenClient {
         })
     }
 
-    /// The current token.
-    #[wasm_bindgen(js_name = getToken)]
+    // The current token.
+    #[allow(missing_docs)]
+    #[wasm_bindgen(js_name = getToken, skip_jsdoc)]
     pub fn get_token(&self) -> Promise {
         self.get(Want::Token)
     }
 
-    /// The current token with `createdAt` and `expiresAt`.
-    #[wasm_bindgen(js_name = getAccessToken)]
+    // The current token with `createdAt` and `expiresAt`.
+    #[allow(missing_docs)]
+    #[wasm_bindgen(js_name = getAccessToken, skip_jsdoc)]
     pub fn get_access_token(&self) -> Promise {
         self.get(Want::Access)
     }
 
-    /// `Bearer <token>`.
-    #[wasm_bindgen(js_name = authorizationHeader)]
+    // `Bearer <token>`.
+    #[allow(missing_docs)]
+    #[wasm_bindgen(js_name = authorizationHeader, skip_jsdoc)]
     pub fn authorization_header(&self) -> Promise {
         self.get(Want::Header)
     }
