@@ -28,10 +28,6 @@ extern "C" {
     /// Anything shaped like an `AbortSignal` (polyfills included).
     #[derive(Debug, Clone)]
     pub type AnySignal;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    pub fn aborted(this: &AnySignal) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    pub fn reason(this: &AnySignal) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = addEventListener)]
     pub fn add_event_listener(
         this: &AnySignal,
@@ -48,12 +44,6 @@ extern "C" {
     /// Whatever a `fetch` resolved with: a `Response` or a look-alike.
     #[derive(Debug, Clone)]
     pub type AnyResponse;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    pub fn status(this: &AnyResponse) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, structural, catch, js_name = type)]
-    pub fn type_(this: &AnyResponse) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, structural, catch)]
-    pub fn headers(this: &AnyResponse) -> Result<AnyHeaders, JsValue>;
     #[wasm_bindgen(method, getter, structural, catch)]
     pub fn body(this: &AnyResponse) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, structural, catch)]
@@ -120,6 +110,13 @@ extern "C" {
     /// The class itself.
     #[wasm_bindgen(thread_local_v2, js_name = TruecallerError)]
     pub static ERROR_CLASS: JsValue;
+}
+
+/// `object[key]`, or `undefined` when reading it throws (a getter, a Proxy trap) or `object`
+/// is not an object: one function for every property read whose failure means "absent".
+#[inline(never)]
+pub fn get(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `Promise.resolve(value)`: a promise for any value, thenables included; never throws.

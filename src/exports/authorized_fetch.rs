@@ -15,9 +15,7 @@ pub async fn fetch(
 ) -> Result<JsValue, JsValue> {
     let replay = can_replay(&init);
     let (token, response) = send(client, &input, &init).await?;
-    let status = Reflect::get(&response, &"status".into())
-        .ok()
-        .and_then(|s| s.as_f64());
+    let status = sys::get(&response, "status").as_f64();
     if status != Some(401.0) || !replay {
         return Ok(response);
     }
@@ -29,7 +27,7 @@ pub async fn fetch(
 /// `init` can unless it is a stream (or another one-shot iterable).
 fn can_replay(init: &JsValue) -> bool {
     let body = if init.is_object() {
-        Reflect::get(init, &"body".into()).unwrap_or(JsValue::UNDEFINED)
+        sys::get(init, "body")
     } else {
         JsValue::UNDEFINED
     };

@@ -205,7 +205,7 @@ fn function(name: &str, v: &JsValue) -> Result<Option<Function>> {
 
 /// An `AbortSignal`, or an object shaped like one (polyfills).
 fn is_abort_signal(v: &JsValue) -> bool {
-    let get = |k: &str| Reflect::get(v, &JsValue::from_str(k)).ok();
+    let get = |k: &str| Some(crate::sys::get(v, k));
     v.is_object()
         && get("aborted").is_some_and(|a| a.as_bool().is_some())
         && get("addEventListener").is_some_and(|f| f.is_function())

@@ -11,7 +11,7 @@ use crate::core::error::{Error, Result};
 use crate::core::request::HEADERS;
 use crate::core::response::{classify, Body, Received, WireBody, MAX_BODY_BYTES};
 use crate::core::text::{is_whole, parse_digits};
-use crate::sys::{self, AnyResponse, AnyStream};
+use crate::sys::{self, AnyHeaders, AnyResponse, AnyStream};
 use gloo_net::http::{Method, RequestBuilder};
 use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
@@ -74,7 +74,7 @@ async fn send(p: &Prepared, signal: &web_sys::AbortSignal, give_up: &GiveUp) -> 
 
 /// Reads a `Response` (or a look-alike): status, `Retry-After`, and the body up to the cap.
 async fn read(r: AnyResponse, key: &str, give_up: &GiveUp) -> Result<Received> {
-    let status = match r.status().ok().and_then(|s| s.as_f64()) {
+    let status = match sys::get(&r, "status").as_f64() {
         Some(s) if is_whole(s) && (0.0..=999.0).contains(&s) => s as u16,
         Some(_) => {
             return Err(Error::Network(
@@ -87,8 +87,10 @@ async fn read(r: AnyResponse, key: &str, give_up: &GiveUp) -> Result<Received> {
             ))
         }
     };
-    let opaque = r.type_().ok().and_then(|t| t.as_string()).as_deref() == Some("opaqueredirect");
-    let headers = r.headers().ok().filter(|h| h.is_object());
+    let opaque = sys::get(&r, "type").as_string().as_deref() == Some("opaqueredirect");
+    let headers = Some(sys::get(&r, "headers"))
+        .filter(|h| h.is_object())
+        .map(|h| h.unchecked_into::<AnyHeaders>());
     let header = |name: &str| {
         headers
             .as_ref()

@@ -3,7 +3,6 @@
 use crate::core::error::Error;
 use crate::core::response::clean;
 use crate::sys;
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 impl From<Error> for JsValue {
@@ -37,12 +36,11 @@ pub fn error_class() -> JsValue {
 pub fn describe(v: &JsValue, api_key: &str) -> String {
     let message = |v: &JsValue| {
         v.is_object()
-            .then(|| Reflect::get(v, &JsValue::from_str("message")).ok())
+            .then(|| sys::get(v, "message").as_string())
             .flatten()
-            .and_then(|m| m.as_string())
     };
     let text = if let Some(mut m) = message(v) {
-        let cause = Reflect::get(v, &JsValue::from_str("cause")).unwrap_or(JsValue::UNDEFINED);
+        let cause = sys::get(v, "cause");
         if let Some(c) = message(&cause).or_else(|| cause.as_string()) {
             m.push_str(" (");
             m.push_str(&c);

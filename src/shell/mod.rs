@@ -20,7 +20,8 @@ pub use options::{ClientOptions, RequestOptions};
 pub use store::{JsStore, StoreError, StoreFuture, TokenStore};
 
 #[cfg(feature = "js-api")]
-pub(crate) use options::{parse_base_url, Prepared};
+pub(crate) use options::parse_base_url;
+pub(crate) use options::Prepared;
 
 use crate::core::access_token::AccessToken;
 use crate::core::error::Result;

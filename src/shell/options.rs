@@ -8,7 +8,7 @@ use crate::sys::AnySignal;
 use js_sys::Function;
 use std::fmt;
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 
 /// The options of one token request: the three ids of the "Manage API Keys" page, and how
 /// to reach the endpoint.
@@ -97,15 +97,10 @@ impl fmt::Debug for RequestOptions {
 
 /// A base URL string and its parse by the runtime's WHATWG URL parser.
 pub(crate) fn parse_base_url(raw: String) -> BaseUrl {
-    // The parts are read through one `Reflect.get` binding rather than six getter imports
+    // The parts are read through one property-read binding rather than six getter imports
     // (each distinct import costs a glue function).
     let parsed = web_sys::Url::new(&raw).ok().map(|u| {
-        let part = |name: &str| {
-            js_sys::Reflect::get(&u, &JsValue::from_str(name))
-                .ok()
-                .and_then(|v| v.as_string())
-                .unwrap_or_default()
-        };
+        let part = |name: &str| crate::sys::get(&u, name).as_string().unwrap_or_default();
         UrlParts {
             protocol: part("protocol"),
             credentials: !part("username").is_empty() || !part("password").is_empty(),

@@ -3,7 +3,6 @@
 
 use super::timer::GiveUp;
 use crate::sys::AnyStore;
-use js_sys::Reflect;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -83,7 +82,7 @@ impl fmt::Debug for JsStore {
 }
 
 fn has_method(object: &JsValue, name: &str) -> bool {
-    Reflect::get(object, &JsValue::from_str(name)).is_ok_and(|m| m.is_function())
+    crate::sys::get(object, name).is_function()
 }
 
 impl JsStore {

@@ -131,7 +131,7 @@ impl AbortWait {
         match (&mut self.done, &self.signal) {
             (Some(done), Some((signal, _))) => {
                 let _ = done.await;
-                signal.reason().unwrap_or(JsValue::UNDEFINED)
+                sys::get(signal, "reason")
             }
             _ => std::future::pending().await,
         }
@@ -150,8 +150,8 @@ impl Drop for AbortWait {
 
 /// Whether `signal` has aborted, and its reason.
 pub fn aborted(signal: &AnySignal) -> Option<JsValue> {
-    match signal.aborted() {
-        Ok(v) if v.is_truthy() => Some(signal.reason().unwrap_or(JsValue::UNDEFINED)),
+    match sys::get(signal, "aborted") {
+        v if v.is_truthy() => Some(sys::get(signal, "reason")),
         _ => None,
     }
 }
