@@ -10,11 +10,8 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch`, called with the global as `this` (Workers require it).
-    #[wasm_bindgen(js_name = fetch, catch)]
-    pub fn global_fetch(input: &JsValue) -> Result<JsValue, JsValue>;
-
-    /// The global `fetch` with an init object (`TokenClient.fetch`).
+    /// The global `fetch`, called with the global as `this` (Workers require it); `init` is
+    /// `undefined` for a built `Request`.
     #[wasm_bindgen(js_name = fetch, catch)]
     pub fn global_fetch_with_init(input: &JsValue, init: &JsValue) -> Result<JsValue, JsValue>;
 
@@ -63,12 +60,11 @@ extern "C" {
     #[wasm_bindgen(method, structural, catch)]
     pub fn cancel(this: &AnyStream) -> Result<JsValue, JsValue>;
 
+    /// A stream's reader (cancelled like the stream: `AnyStream::cancel` on it).
     #[derive(Debug, Clone)]
     pub type AnyReader;
     #[wasm_bindgen(method, structural, catch)]
     pub fn read(this: &AnyReader) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, structural, catch)]
-    pub fn cancel(this: &AnyReader) -> Result<JsValue, JsValue>;
 
     /// A `TokenStore` object; each method may return a value or a promise. Its `get` is
     /// [`AnyHeaders::get`] (one binding for both).

@@ -10,31 +10,34 @@ const MAX_GAP: usize = 64;
 
 /// `text` with every spelling of the 32 hex digits of `key` replaced by [`REDACTED`].
 /// A key without 32 hex digits (not a UUID) is looked for verbatim, ignoring ASCII case.
+///
+/// Everything a spelling is made of is ASCII but a separator, which is one whole character,
+/// so the search runs on bytes: a match can only start on a hex digit or on the key's first
+/// byte, never inside a character.
 pub fn redact(text: &str, key: &str) -> String {
     let digits: Vec<u8> = key
         .bytes()
         .filter(u8::is_ascii_hexdigit)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    // (char index, digits left) pairs from which no spelling can be completed: each is
+    let bytes = text.as_bytes();
+    // (byte index, digits left) pairs from which no spelling can be completed: each is
     // searched once, so the search stays linear in the text whatever its separators.
-    let mut dead = std::collections::HashSet::new();
+    let mut dead = Dead::new();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut i = 0;
-    while i < chars.len() {
+    while i < bytes.len() {
         let found = if digits.len() == 32 {
-            spelling_at(&chars, i, &digits, &mut dead)
+            spelling_at(bytes, i, &digits, &mut dead)
         } else {
-            verbatim_at(&chars, i, key)
+            verbatim_at(bytes, i, key.as_bytes())
         };
         match found {
             Some(end) => {
-                let (from, to) = (byte_at(&chars, text, i), byte_at(&chars, text, end));
-                out.push_str(text.get(copied..from).unwrap_or_default());
+                out.push_str(text.get(copied..i).unwrap_or_default());
                 out.push_str(REDACTED);
-                copied = to;
+                copied = end;
                 i = end;
             }
             None => i += 1,
@@ -44,50 +47,37 @@ pub fn redact(text: &str, key: &str) -> String {
     out
 }
 
-fn byte_at(chars: &[(usize, char)], text: &str, i: usize) -> usize {
-    chars.get(i).map_or(text.len(), |(b, _)| *b)
-}
-
-fn verbatim_at(chars: &[(usize, char)], i: usize, key: &str) -> Option<usize> {
-    if key.is_empty() {
-        return None;
-    }
-    let mut end = i;
-    for k in key.chars() {
-        let (_, c) = chars.get(end)?;
-        if !c.eq_ignore_ascii_case(&k) {
-            return None;
-        }
-        end += 1;
-    }
-    Some(end)
-}
-
 type Dead = std::collections::HashSet<(usize, usize)>;
 
-/// The end (a char index) of a spelling of `digits` that starts at char `i`.
-fn spelling_at(chars: &[(usize, char)], i: usize, digits: &[u8], dead: &mut Dead) -> Option<usize> {
+fn verbatim_at(bytes: &[u8], i: usize, key: &[u8]) -> Option<usize> {
+    let end = i.checked_add(key.len())?;
+    let found = bytes.get(i..end)?;
+    (!key.is_empty() && found.eq_ignore_ascii_case(key)).then_some(end)
+}
+
+/// The end (a byte index) of a spelling of `digits` that starts at byte `i`.
+fn spelling_at(bytes: &[u8], i: usize, digits: &[u8], dead: &mut Dead) -> Option<usize> {
     let (first, rest) = digits.split_first()?;
-    is_digit(chars, i, *first).then_some(())?;
-    after_digit(chars, i + 1, rest, dead)
+    is_digit(bytes, i, *first).then_some(())?;
+    after_digit(bytes, i + 1, rest, dead)
 }
 
-fn is_digit(chars: &[(usize, char)], i: usize, digit: u8) -> bool {
-    chars
+fn is_digit(bytes: &[u8], i: usize, digit: u8) -> bool {
+    bytes
         .get(i)
-        .is_some_and(|(_, c)| c.is_ascii() && (*c as u8).to_ascii_lowercase() == digit)
+        .is_some_and(|c| c.to_ascii_lowercase() == digit)
 }
 
-/// Matches `rest` from char `i`, which follows a matched digit: a gap of up to [`MAX_GAP`]
+/// Matches `rest` from byte `i`, which follows a matched digit: a gap of up to [`MAX_GAP`]
 /// separators, then the next digit. Escapes are tried both as one separator and as characters.
-fn after_digit(chars: &[(usize, char)], i: usize, rest: &[u8], dead: &mut Dead) -> Option<usize> {
+fn after_digit(bytes: &[u8], i: usize, rest: &[u8], dead: &mut Dead) -> Option<usize> {
     let Some((next, tail)) = rest.split_first() else {
         return Some(i);
     };
     let mut starts = vec![(i, 0usize)];
     while let Some((at, gaps)) = starts.pop() {
-        if is_digit(chars, at, *next) && !dead.contains(&(at + 1, tail.len())) {
-            if let Some(end) = after_digit(chars, at + 1, tail, dead) {
+        if is_digit(bytes, at, *next) && !dead.contains(&(at + 1, tail.len())) {
+            if let Some(end) = after_digit(bytes, at + 1, tail, dead) {
                 return Some(end);
             }
             dead.insert((at + 1, tail.len()));
@@ -95,33 +85,34 @@ fn after_digit(chars: &[(usize, char)], i: usize, rest: &[u8], dead: &mut Dead) 
         if gaps == MAX_GAP {
             continue;
         }
-        for len in separator_lengths(chars, at) {
+        for len in separator_lengths(bytes, at).into_iter().flatten() {
             starts.push((at + len, gaps + 1));
         }
     }
     None
 }
 
-/// The lengths (in chars) of the separators that can start at char `i`: one character
-/// that is not an ASCII letter or digit, `%XX`, or `\uXXXX`.
-fn separator_lengths(chars: &[(usize, char)], i: usize) -> Vec<usize> {
-    let c = |k: usize| chars.get(i + k).map(|(_, c)| *c);
+/// The lengths (in bytes) of the separators that can start at byte `i`: one character that
+/// is not an ASCII letter or digit, `%XX`, or `\uXXXX`.
+fn separator_lengths(bytes: &[u8], i: usize) -> [Option<usize>; 3] {
+    let c = |k: usize| bytes.get(i + k).copied();
     let hex = |from: usize, n: usize| {
         (from..from + n).all(|k| c(k).is_some_and(|c| c.is_ascii_hexdigit()))
     };
-    let mut lengths = Vec::new();
-    match c(0) {
-        Some(ch) if ch.is_ascii_alphanumeric() => return lengths,
-        None => return lengths,
-        Some(_) => lengths.push(1),
-    }
-    if c(0) == Some('%') && hex(1, 2) {
-        lengths.push(3);
-    }
-    if c(0) == Some('\\') && c(1) == Some('u') && hex(2, 4) {
-        lengths.push(6);
-    }
-    lengths
+    let one = match c(0) {
+        None => return [None; 3],
+        Some(b) if b.is_ascii_alphanumeric() => return [None; 3],
+        Some(b) if b < 0x80 => 1,
+        // The lead byte of a multi-byte character gives its length.
+        Some(b) if b < 0xe0 => 2,
+        Some(b) if b < 0xf0 => 3,
+        Some(_) => 4,
+    };
+    [
+        Some(one),
+        (c(0) == Some(b'%') && hex(1, 2)).then_some(3),
+        (c(0) == Some(b'\\') && c(1) == Some(b'u') && hex(2, 4)).then_some(6),
+    ]
 }
 
 #[cfg(test)]

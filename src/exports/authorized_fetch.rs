@@ -55,7 +55,7 @@ async fn send(
         false => JsValue::UNDEFINED,
     };
     let headers = match (given.is_undefined(), request) {
-        (true, Some(r)) => web_sys::Headers::new_with_headers(&r.headers())?,
+        (true, Some(r)) => web_sys::Headers::new_with_str_sequence_sequence(&r.headers())?,
         // `new Headers(init)`: a Headers, an array of pairs or a record.
         _ => web_sys::Headers::new_with_str_sequence_sequence(&given)?,
     };

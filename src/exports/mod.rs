@@ -62,8 +62,8 @@ fn prepare(options: &JsValue) -> crate::Result<Rc<Prepared>> {
 // `DEFAULT_BASE_URL`, read once by the package entries.
 #[allow(missing_docs)]
 #[wasm_bindgen(js_name = __defaultBaseUrl, skip_typescript, skip_jsdoc)]
-pub fn default_base_url() -> String {
-    crate::DEFAULT_BASE_URL.into()
+pub fn default_base_url() -> JsValue {
+    JsValue::from_str(crate::DEFAULT_BASE_URL)
 }
 
 // The `TruecallerError` class, re-exported by the package entries.

@@ -63,7 +63,7 @@ async fn send(p: &Prepared, signal: &web_sys::AbortSignal, give_up: &GiveUp) -> 
     // synchronous throw, so the request goes to `fetch` here, the same way for both.
     let sent = match &p.fetch {
         Some(fetch) => fetch.call1(&JsValue::UNDEFINED, &request),
-        None => sys::global_fetch(&request),
+        None => sys::global_fetch_with_init(&request, &JsValue::UNDEFINED),
     };
     let response = give_up
         .wait(&sent.map_err(network)?)
@@ -173,7 +173,7 @@ async fn read_body(
             take = take.min((n as usize).saturating_sub(bytes.len()));
         }
         if bytes.len() + take > MAX_BODY_BYTES {
-            discard(reader.cancel());
+            discard(reader.unchecked_ref::<AnyStream>().cancel());
             return Ok(None);
         }
         bytes.extend_from_slice(&part.subarray(0, take as u32).to_vec());
