@@ -108,6 +108,21 @@ extern "C" {
     pub static ERROR_CLASS: JsValue;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A `TextDecoder` (UTF-8, invalid bytes replaced, a BOM dropped).
+    #[derive(Debug)]
+    pub type Utf8Decoder;
+    #[wasm_bindgen(constructor, js_class = TextDecoder, catch)]
+    pub fn new() -> Result<Utf8Decoder, JsValue>;
+    /// The text of `bytes`, as a JS string (it is only handed on to `JSON.parse`).
+    #[wasm_bindgen(method, js_class = TextDecoder, catch)]
+    pub fn decode(this: &Utf8Decoder, bytes: &[u8]) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    pub fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
 /// `object[key]`, or `undefined` when reading it throws (a getter, a Proxy trap) or `object`
 /// is not an object: one function for every property read whose failure means "absent".
 #[inline(never)]

@@ -13,7 +13,7 @@ use crate::core::response::{classify, Body, Received, WireBody, MAX_BODY_BYTES};
 use crate::core::text::{is_whole, parse_digits};
 use crate::sys::{self, AnyHeaders, AnyResponse, AnyStream};
 use gloo_net::http::{Method, RequestBuilder};
-use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array, JSON};
+use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -196,8 +196,11 @@ fn discard(promise: std::result::Result<JsValue, JsValue>) {
 /// leading BOM is dropped), JSON syntax is `JSON.parse`'s; serde reads the members the core
 /// looks at.
 fn parse(bytes: &[u8]) -> Body {
-    let text = web_sys::TextDecoder::new().and_then(|d| d.decode_with_u8_array(bytes));
-    let Ok(value) = text.and_then(|text| JSON::parse(&text)) else {
+    thread_local! {
+        static DECODER: Option<sys::Utf8Decoder> = sys::Utf8Decoder::new().ok();
+    }
+    let text = DECODER.with(|d| d.as_ref().map(|d| d.decode(bytes)));
+    let Some(Ok(value)) = text.map(|text| text.and_then(|t| sys::json_parse(&t))) else {
         return Body::NotJson;
     };
     if !value.is_object() || Array::is_array(&value) {
