@@ -12,7 +12,8 @@
 //   /s/redirect       307 to the same path on `redirectTo`
 //   /s/notjson /s/array /s/notoken /s/big /s/bigutf8   malformed 200s
 //   /s/old            a 200 whose created_at is from 2025
-//   /t/{id}/...       the real behaviour, counted separately under {id}
+//   /t/{id}/...       the real behaviour, counted separately under {id} (the 10-per-30-minutes
+//                     limit, when on, is the server's, shared by every route)
 //   /d/{ms}/...       whatever the rest of the path does, answered {ms} ms (0-60000) after the
 //                     request's body arrived, to the microsecond (benchmarks: a real round trip)
 //   /q/{id}/{a,b,c}/... a script: the n-th request to {id} answers with the n-th status
