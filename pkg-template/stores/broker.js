@@ -6,6 +6,7 @@
 // reservation does to the window are decided by the Rust core (__leaseFree, __reserveSlot).
 import { DurableObject } from "cloudflare:workers";
 import { __leaseFree, __reserveSlot } from "../wasm/truecaller_token.js";
+import { requestTimes } from "./window.js";
 
 export class TokenBroker extends DurableObject {
   async get(key) {
@@ -38,20 +39,10 @@ export class TokenBroker extends DurableObject {
   }
 
   async reserve(key, limit, windowMs, now) {
-    const [wait, ...window] = __reserveSlot(times(await this.get(key)), Number(limit), Number(windowMs), Number(now));
+    const [wait, ...window] = __reserveSlot(requestTimes(await this.get(key)), Number(limit), Number(windowMs), Number(now));
     // No expiry of its own: the entries are times on the callers' clocks, which the core prunes.
     if (wait === 0) await this.set(key, JSON.stringify(window), Infinity);
     return wait;
-  }
-}
-
-// The stored window: a JSON array of request times (anything else counts as empty).
-function times(stored) {
-  try {
-    const parsed = JSON.parse(stored);
-    return Float64Array.from(Array.isArray(parsed) ? parsed.filter(Number.isFinite) : []);
-  } catch {
-    return new Float64Array();
   }
 }
 

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { __leaseFree, __reserveSlot } from "../wasm/truecaller_token.js";
+import { requestTimes } from "./window.js";
 
 // A lock older than this is taken over (its holder died while holding it).
 const STALE_LOCK_MS = 5_000;
@@ -16,16 +17,6 @@ const STALE_LOCK_MS = 5_000;
 const LOCK_WAIT_MS = 1_500;
 // Windows device names, which no file may be called (whatever its extension).
 const DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/;
-
-// The stored window: a JSON array of request times (anything else counts as empty).
-function requestTimes(stored) {
-  try {
-    const parsed = JSON.parse(stored);
-    return Float64Array.from(Array.isArray(parsed) ? parsed.filter(Number.isFinite) : []);
-  } catch {
-    return new Float64Array();
-  }
-}
 
 export function defaultDirectory() {
   const env = process.env;
