@@ -130,7 +130,30 @@ pub fn get(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `Promise.resolve(value)`: a promise for any value, thenables included; never throws.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
+    fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Object, js_name = assign, catch)]
+    pub fn object_assign(target: &JsValue, source: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `Object.prototype.toString.call(value)`: `[object Blob]` and the like, asked of the
+    /// value without running its code (but a Proxy's, which is caught).
+    #[wasm_bindgen(js_namespace = ["Object", "prototype", "toString"], js_name = call, catch)]
+    pub fn object_tag(value: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// `Promise.resolve(value)`: a promise for any value, thenables included; never throws (a
+/// promise whose `constructor` getter throws gives a rejected one).
 pub fn promise(value: &JsValue) -> Promise {
-    Promise::resolve(value)
+    promise_resolve(value).unwrap_or_else(|e| Promise::reject(&e))
+}
+
+/// The `[object …]` tag of `value`, or an empty string when asking for it throws.
+pub fn tag(value: &JsValue) -> String {
+    object_tag(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default()
 }

@@ -493,7 +493,8 @@ fn debug_output_never_shows_the_api_key() {
     let request = RequestOptions::new(ACCOUNT, KEY_ID, API_KEY).base_url(SERVER);
     let client = TokenClient::new(ClientOptions::new(request.clone())).unwrap();
     let js = truecaller_token::exports::JsOptions::read(&options(SERVER).into()).unwrap();
-    let rendered = format!("{request:?} {client:?} {js:?}");
+    let raw = truecaller_token::exports::RawOptions::read(&options(SERVER).into()).unwrap();
+    let rendered = format!("{request:?} {client:?} {js:?} {raw:?}");
     assert!(!rendered.contains(API_KEY), "{rendered}");
     assert!(
         rendered.contains(ACCOUNT),

@@ -5,7 +5,8 @@ use super::retry::MAX_DELAY_MS;
 use super::stored::STORE_READ_TIMEOUT_MS;
 
 /// How long (real time) a mint may run before callers stop waiting for it and start another:
-/// every attempt's timeout, the longest wait between attempts, the store read, and 1 s.
+/// every attempt's timeout, the longest wait between attempts, every store call it may make
+/// (read, claim, read again, write, and a reservation per attempt), and 1 s.
 /// A mint can outlive this only if its fetch ignores the abort signal, or if the runtime
 /// dropped it (a Workers request context that ended); without a timeout it is unbounded.
 pub fn mint_deadline_ms(timeout_ms: f64, max_retries: u32, has_store: bool) -> f64 {
@@ -14,7 +15,7 @@ pub fn mint_deadline_ms(timeout_ms: f64, max_retries: u32, has_store: bool) -> f
     }
     let attempts = f64::from(max_retries) + 1.0;
     let store = if has_store {
-        STORE_READ_TIMEOUT_MS
+        (4.0 + attempts) * STORE_READ_TIMEOUT_MS
     } else {
         0.0
     };
@@ -120,7 +121,7 @@ mod tests {
     fn mint_deadline() {
         assert_eq!(
             mint_deadline_ms(10_000.0, 1, true),
-            2.0 * 10_000.0 + 10_000.0 + 2_000.0 + 1_000.0
+            2.0 * 10_000.0 + 10_000.0 + 6.0 * 2_000.0 + 1_000.0
         );
         assert_eq!(mint_deadline_ms(50.0, 0, false), 50.0 + 1_000.0);
         assert_eq!(mint_deadline_ms(0.0, 3, false), f64::INFINITY);

@@ -69,9 +69,10 @@ pub fn claimable(holder: Option<&str>, expires_at: f64, owner: &str, now: f64) -
     }
 }
 
-/// Whether a mint still uses its store: once one store call failed (threw, rejected, timed
-/// out), the store is left out for the rest of that mint, so a hung store costs one timeout
-/// per mint rather than one per call.
+/// Whether a mint still uses its store for the token and the lease: once one such call failed
+/// (threw, rejected, timed out), they are left out for the rest of that mint, so a hung store
+/// costs one timeout per mint rather than one per call. (Each request still asks the fleet's
+/// quota window: that is what keeps a fleet inside the account's limit.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StoreHealth {
     failed: bool,

@@ -31,14 +31,19 @@ fn can_replay(init: &JsValue) -> bool {
     } else {
         JsValue::UNDEFINED
     };
+    // By tag rather than `instanceof`, which runs a Proxy's traps outside any `catch`.
     body.is_undefined()
         || body.is_null()
         || body.is_string()
-        || body.is_instance_of::<ArrayBuffer>()
         || ArrayBuffer::is_view(&body)
-        || body.is_instance_of::<web_sys::UrlSearchParams>()
-        || body.is_instance_of::<web_sys::Blob>()
-        || body.is_instance_of::<web_sys::FormData>()
+        || matches!(
+            sys::tag(&body).as_str(),
+            "[object ArrayBuffer]"
+                | "[object URLSearchParams]"
+                | "[object Blob]"
+                | "[object File]"
+                | "[object FormData]"
+        )
 }
 
 /// One attempt: the token (a failure is a `TruecallerError`), then the caller's request
@@ -49,20 +54,26 @@ async fn send(
     init: &JsValue,
 ) -> Result<(String, JsValue), JsValue> {
     let token = client.access_token().await?;
-    let request = input.dyn_ref::<web_sys::Request>();
+    // Every read of the caller's values is caught: a getter or a Proxy trap that throws is the
+    // call's own failure, passed through like a rejected fetch.
+    let request =
+        (sys::tag(input) == "[object Request]").then(|| input.unchecked_ref::<web_sys::Request>());
     let given = match init.is_object() {
         true => Reflect::get(init, &"headers".into())?,
         false => JsValue::UNDEFINED,
     };
     let headers = match (given.is_undefined(), request) {
-        (true, Some(r)) => web_sys::Headers::new_with_str_sequence_sequence(&r.headers())?,
+        (true, Some(_)) => web_sys::Headers::new_with_str_sequence_sequence(&Reflect::get(
+            input,
+            &"headers".into(),
+        )?)?,
         // `new Headers(init)`: a Headers, an array of pairs or a record.
         _ => web_sys::Headers::new_with_str_sequence_sequence(&given)?,
     };
     headers.set("authorization", &token.authorization())?;
     let options = Object::new();
     if init.is_object() {
-        Object::assign(&options, init.unchecked_ref());
+        sys::object_assign(&options, init)?;
     }
     Reflect::set(&options, &"headers".into(), &headers)?;
     let input = match request {

@@ -80,8 +80,16 @@ thread_local! {
 }
 
 /// The options as read, one value per name of [`DATA`] then [`OBJECTS`].
-#[derive(Debug)]
 pub struct RawOptions(Vec<JsValue>);
+
+impl std::fmt::Debug for RawOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The values hold the API key: only how many there are.
+        f.debug_struct("RawOptions")
+            .field("values", &self.0.len())
+            .finish()
+    }
+}
 
 impl RawOptions {
     /// Reads every option of `options`, which must be an object, once: a getter or a Proxy

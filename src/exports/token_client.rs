@@ -14,7 +14,6 @@ use wasm_bindgen::prelude::*;
 // The JS `TokenClient` class.
 #[allow(missing_docs)]
 #[wasm_bindgen(js_name = TokenClient, skip_typescript)]
-#[derive(Debug)]
 pub struct JsTokenClient {
     pub(super) client: TokenClient,
     ready: Rc<RefCell<Option<Ready>>>,
@@ -26,8 +25,16 @@ pub struct JsTokenClient {
 /// The mint in flight and its promises, made on first use.
 type Waiting = (Rc<Flight>, [Option<Promise>; 3]);
 
-/// What the three getters resolve with, for one token.
-#[derive(Debug)]
+impl std::fmt::Debug for JsTokenClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The client prints no secret; the ready values (the token) are left out.
+        f.debug_struct("JsTokenClient")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the three getters resolve with, for one token (never printed: it holds the token).
 struct Ready {
     generation: Option<u64>,
     expires_at: f64,

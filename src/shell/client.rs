@@ -364,7 +364,9 @@ impl Inner {
                 }
             }
         }
-        let minted = self.mint_from_endpoint(health.usable()).await;
+        // Every request asks the fleet's window, even after another store call failed (SPEC
+        // 4.10): a reservation that fails itself leaves the store out for the rest of the mint.
+        let minted = self.mint_from_endpoint(true).await;
         // The token is written first, then the lease released: a client that claims the
         // lapsed lease finds the token instead of minting again.
         let write = match &minted {

@@ -98,6 +98,10 @@ async fn read(r: AnyResponse, key: &str, give_up: &GiveUp) -> Result<Received> {
             .and_then(|v| v.as_string())
     };
     let declared = header("content-length").and_then(|v| parse_digits(v.trim_ascii(), 15));
+    // The length of the bytes on the wire: the body as read is that long only when they are
+    // not compressed.
+    let identity =
+        header("content-encoding").is_none_or(|e| e.trim_ascii().eq_ignore_ascii_case("identity"));
     let body = if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         if let Ok(stream) = r.body() {
             discard(stream.unchecked_ref::<AnyStream>().cancel());
@@ -106,7 +110,7 @@ async fn read(r: AnyResponse, key: &str, give_up: &GiveUp) -> Result<Received> {
     } else {
         // Always as a stream: a declared length binds a network response, not a response an
         // injected fetch made up (an endless body may declare 10 bytes).
-        match read_body(&r, declared, give_up).await {
+        match read_body(&r, declared.filter(|_| identity), give_up).await {
             Ok(Some(bytes)) => parse(&bytes),
             Ok(None) => Body::TooLarge,
             Err(e) => {
@@ -160,9 +164,11 @@ async fn read_body(
             return Ok(Some(bytes));
         }
         let value = Reflect::get(&chunk, &"value".into())?;
+        // A plain copy: a subclass of Uint8Array may override `length` or `subarray`.
         let Some(part) = ArrayBuffer::is_view(&value)
             .then(|| value.dyn_into::<Uint8Array>().ok())
             .flatten()
+            .map(|view| Uint8Array::new(&view))
         else {
             return Err(JsValue::from_str(
                 "the body stream gave something that is not bytes",

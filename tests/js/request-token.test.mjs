@@ -306,3 +306,24 @@ test("the API key is redacted in every spelling an upstream may echo it in", asy
     echo.close();
   }
 });
+
+test("a compressed body is read whole, whatever its Content-Length (the bytes on the wire)", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const json = JSON.stringify({ token: "tc_" + "z".repeat(200), created_at: "2025-07-10T06:59:05.72Z", padding: "p".repeat(100) });
+  const zipped = gzipSync(json);
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": String(zipped.length) });
+      res.end(zipped);
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    assert.ok(zipped.length < json.length);
+    const t = await requestToken({ ...DEMO_CREDENTIALS, baseUrl: originOf(server) });
+    assert.equal(t.token, "tc_" + "z".repeat(200));
+  } finally {
+    server.close();
+  }
+});

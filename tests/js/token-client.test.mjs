@@ -551,16 +551,17 @@ test("fleet: a lease whose holder vanished lapses, and one waiting client mints"
   assert.equal(await requests(key), 1);
 });
 
-test("fleet: a store whose claim never succeeds and never lapses cannot hang callers", { timeout: 15_000 }, async () => {
+test("fleet: a store whose claim never succeeds and never lapses cannot hang callers", { timeout: 30_000 }, async () => {
   const key = id("stuckclaim");
   const store = fleetStore();
   store.claim = async () => false;
-  // timeoutMs 100 and no retries: the lease TTL (the mint deadline) is about 3.1 s.
+  // timeoutMs 100 and no retries: the lease TTL (the mint deadline: the attempt, five store
+  // calls of at most 2 s, and 1 s) is 11.1 s.
   const c = client(`/t/${key}`, { store, timeoutMs: 100, maxRetries: 0 });
   const started = Date.now();
   assert.match(await c.getToken(), /^tc_/);
   const waited = Date.now() - started;
-  assert.ok(waited >= 3000 && waited < 6000, `waited ${waited} ms, then minted without the lease`);
+  assert.ok(waited >= 11_000 && waited < 15_000, `waited ${waited} ms, then minted without the lease`);
   assert.equal(await requests(key), 1);
 });
 
@@ -654,4 +655,69 @@ test("invalidate() on a client with nothing in memory discards the stored copy t
   assert.equal(JSON.parse(store.map.get(`truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`)).token, second);
   assert.equal(await fresh.getToken(), second, "and the one after is served from memory");
   assert.equal(await requests(key), 2);
+});
+
+test("fetch(): an init whose getters or Proxy traps throw rejects with that error; nothing escapes, the client still works", async () => {
+  const c = client(`/t/${id("hostile-init")}`);
+  const uncaught = [];
+  const onUncaught = (e) => uncaught.push(e);
+  process.on("uncaughtException", onUncaught);
+  try {
+    const inits = [
+      { get method() { throw new Error("getter boom"); } },
+      new Proxy({}, { ownKeys() { throw new Error("proxy boom"); } }),
+      { get headers() { throw new Error("headers boom"); } },
+      { body: new Proxy({}, { getPrototypeOf() { throw new Error("body boom"); } }) },
+    ];
+    for (const init of inits) {
+      const outcome = await Promise.race([
+        c.fetch("http://127.0.0.1:9/v1", init).then(() => "resolved", (e) => e),
+        sleep(2000).then(() => "hung"),
+      ]);
+      assert.notEqual(outcome, "hung");
+      assert.ok(outcome instanceof Error && !(outcome instanceof TruecallerError), String(outcome));
+    }
+    await sleep(20);
+    assert.deepEqual(uncaught, []);
+    assert.match(await c.getToken(), /^tc_/);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+  }
+});
+
+test("store: a promise whose constructor getter throws is a failed store call, not an escaped exception", async () => {
+  const key = id("ctor-store");
+  const hostile = () => {
+    const p = Promise.resolve(null);
+    Object.defineProperty(p, "constructor", { get() { throw new Error("ctor boom"); } });
+    return p;
+  };
+  const uncaught = [];
+  const onUncaught = (e) => uncaught.push(e);
+  process.on("uncaughtException", onUncaught);
+  try {
+    const c = client(`/t/${key}`, { store: { get: hostile, set: hostile } });
+    const started = Date.now();
+    assert.match(await c.getToken(), /^tc_/);
+    assert.ok(Date.now() - started < 1500, "no store timeout was waited for");
+    await sleep(20);
+    assert.deepEqual(uncaught, []);
+    assert.equal(await requests(key), 1);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+  }
+});
+
+test("fleet quota: every request asks the shared window, even after the store's get failed", async () => {
+  const key = id("reserve-after-failure");
+  const store = fleetStore({ claim: false });
+  store.get = () => {
+    throw new Error("down");
+  };
+  const clients = Array.from({ length: 3 }, () => client(`/t/${key}`, { store, quotaLimit: 2 }));
+  const outcomes = await Promise.allSettled(clients.map((c) => c.getToken()));
+  assert.equal(await requests(key), 2, "the third was refused by the fleet's window");
+  assert.equal(store.calls.reserve, 3);
+  assert.deepEqual(outcomes.map((o) => o.status).sort(), ["fulfilled", "fulfilled", "rejected"]);
+  assert.equal(outcomes.find((o) => o.status === "rejected").reason.code, "quota_exhausted");
 });
