@@ -111,7 +111,8 @@ impl RawOptions {
     /// Whether the options of one request (the ids, key, base URL, timeout, signal, fetch) are
     /// the very values of `other`'s (`===`).
     pub fn same_request(&self, other: &RawOptions) -> bool {
-        const REQUEST: [usize; 7] = [0, 1, 2, 3, 4, 9, 10];
+        // The first five data options and the first two object options (signal, fetch).
+        const REQUEST: [usize; 7] = [0, 1, 2, 3, 4, DATA.len(), DATA.len() + 1];
         REQUEST
             .iter()
             .all(|&i| matches!((self.0.get(i), other.0.get(i)), (Some(a), Some(b)) if a == b))

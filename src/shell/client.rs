@@ -3,7 +3,7 @@
 
 use super::clock::Clock;
 use super::exchange::exchange;
-use super::fleet::Fleet;
+use super::fleet::{Failed, Fleet};
 use super::flight::Flight;
 use super::options::{ClientOptions, Prepared};
 use super::timer::{race, timeout, Either, Sleep};
@@ -59,18 +59,12 @@ struct State {
     generation: u64,
     cache: CacheClock,
     quota: Quota,
-    flight: Option<InFlight>,
-    flights: u64,
+    /// The mint in flight.
+    flight: Option<Rc<Flight>>,
     /// After `invalidate()`, a stored copy of this token is not adopted again.
     rejected: Option<String>,
     /// After `invalidate()`: the next mint skips the store's copy.
     skip_store: bool,
-}
-
-struct InFlight {
-    flight: Rc<Flight>,
-    started: f64,
-    id: u64,
 }
 
 impl fmt::Debug for TokenClient {
@@ -119,7 +113,6 @@ impl TokenClient {
                     cache: CacheClock::new(config.refresh_window_ms),
                     quota: Quota::new(config.quota_limit, config.quota_window_ms),
                     flight: None,
-                    flights: 0,
                     rejected: None,
                     skip_store: false,
                 }),
@@ -153,13 +146,7 @@ impl TokenClient {
     pub fn invalidate(&self) {
         let (token, first) = {
             let mut st = self.inner.state.borrow_mut();
-            let token = st.cached.take().map(|t| t.token);
-            if let Some(token) = &token {
-                st.generation += 1;
-                st.rejected = Some(token.clone());
-            }
-            st.cache.invalidate();
-            self.inner.fresh.set((st.generation, f64::NEG_INFINITY));
+            let token = self.inner.forget(&mut st);
             // Once: a store whose delete calls invalidate() again must not recurse.
             (token, !std::mem::replace(&mut st.skip_store, true))
         };
@@ -231,22 +218,30 @@ impl TokenClient {
     /// Forgets `token` if it is still the cached one (a 401 from the API it was used for).
     #[cfg(feature = "js-api")]
     pub(crate) fn invalidate_token(&self, token: &str) {
-        {
+        let forgotten = {
             let mut st = self.inner.state.borrow_mut();
             if st.cached.as_ref().is_none_or(|t| t.token != token) {
                 return;
             }
-            st.cached = None;
-            st.generation += 1;
-            st.rejected = Some(token.to_owned());
-            st.cache.invalidate();
-            self.inner.fresh.set((st.generation, f64::NEG_INFINITY));
-        }
-        self.inner.delete_stored(Some(token.to_owned()));
+            self.inner.forget(&mut st)
+        };
+        self.inner.delete_stored(forgotten);
     }
 }
 
 impl Inner {
+    /// Forgets the cached token (if any: its string comes back) and refuses its stored copy.
+    fn forget(&self, st: &mut State) -> Option<String> {
+        let token = st.cached.take().map(|t| t.token);
+        if let Some(token) = &token {
+            st.generation += 1;
+            st.rejected = Some(token.clone());
+        }
+        st.cache.invalidate();
+        self.fresh.set((st.generation, f64::NEG_INFINITY));
+        token
+    }
+
     /// Deletes the stored token: only if it is still `token` (another client may have
     /// stored a newer one since), or whatever it is.
     fn delete_stored(&self, token: Option<String>) {
@@ -257,30 +252,23 @@ impl Inner {
 
     fn mint(self: &Rc<Self>, background: bool) -> Rc<Flight> {
         let started = Date::now();
-        let id = {
+        let flight = {
             let mut st = self.state.borrow_mut();
             if let Some(f) = st
                 .flight
                 .as_ref()
                 .filter(|f| started - f.started < self.deadline_ms)
             {
-                return f.flight.clone();
+                return f.clone();
             }
-            st.flights += 1;
-            st.flights
+            st.flight.insert(Rc::new(Flight::new(started))).clone()
         };
-        let flight = Rc::new(Flight::new(started));
-        self.state.borrow_mut().flight = Some(InFlight {
-            flight: flight.clone(),
-            started,
-            id,
-        });
         let (this, landing) = (self.clone(), flight.clone());
         self.spawn(background, async move {
             let result = this.run().await;
             {
                 let mut st = this.state.borrow_mut();
-                if st.flight.as_ref().is_some_and(|f| f.id == id) {
+                if st.flight.as_ref().is_some_and(|f| Rc::ptr_eq(f, &landing)) {
                     st.flight = None;
                 }
             }
@@ -311,80 +299,87 @@ impl Inner {
     /// holder mints (or this client mints, holding the lease); else one from the endpoint.
     async fn run(self: &Rc<Self>) -> Result<AccessToken> {
         let skip_store = std::mem::take(&mut self.state.borrow_mut().skip_store);
-        let Some(fleet) = self.fleet.clone().filter(|_| !skip_store) else {
-            let minted = self.mint_from_endpoint(self.fleet.is_some()).await;
-            if let (Some(fleet), Ok((access, true))) = (&self.fleet, &minted) {
-                if let Some(write) = fleet.write(access, self.clock.now()) {
-                    self.spawn(true, async move {
-                        let _ = write.await;
-                    });
-                }
-            }
-            return minted.map(|(access, _)| access);
-        };
-        let mut health = StoreHealth::default();
-        let read = fleet.read().await;
-        health.record(&read);
-        if let Ok(Some(found)) = read {
-            if self.accepts(&found) {
-                return Ok(self.adopt(found).0);
+        let mut holding = None;
+        if let Some(fleet) = self.fleet.as_ref().filter(|_| !skip_store) {
+            match self.take_from_fleet(fleet).await {
+                Ok(found) => return Ok(found),
+                Err(lease) => holding = lease,
             }
         }
+        let minted = self.mint_from_endpoint().await;
+        if let Some(fleet) = &self.fleet {
+            // The token is written first, then the lease released: a client that claims the
+            // lapsed lease finds the token instead of minting again.
+            let write = match &minted {
+                Ok((access, true)) => fleet.write(access, self.clock.now()),
+                _ => None,
+            };
+            if write.is_some() || holding.is_some() {
+                let release = holding.map(|owner| fleet.release(owner));
+                self.spawn(true, async move {
+                    if let Some(write) = write {
+                        let _ = write.await;
+                    }
+                    if let Some(release) = release {
+                        release.await;
+                    }
+                });
+            }
+        }
+        minted.map(|(access, _)| access)
+    }
+
+    /// A token from the fleet's store (adopted), now or once the lease's holder wrote it; else
+    /// `Err` with the lease this client holds, if it does: it mints.
+    async fn take_from_fleet(
+        &self,
+        fleet: &Rc<Fleet>,
+    ) -> std::result::Result<AccessToken, Option<String>> {
+        let mut health = StoreHealth::default();
+        if let Some(found) = self.adoptable(fleet.read().await, &mut health) {
+            return Ok(found);
+        }
         let owner = random_id();
-        let ttl = self.lease_ttl_ms;
         let started = Date::now();
         let mut step = Step::Mint { holding: false };
         if health.usable() {
-            step = self.claim(&fleet, &owner, &mut health).await;
+            step = self.claim(fleet, &owner, &mut health).await;
         }
         while step == Step::Poll {
             Sleep::new(poll_delay_ms(Math::random())).await;
-            let read = fleet.read().await;
-            health.record(&read);
-            if let Ok(Some(found)) = &read {
-                if self.accepts(found) {
-                    return Ok(self.adopt(found.clone()).0);
-                }
+            if let Some(found) = self.adoptable(fleet.read().await, &mut health) {
+                return Ok(found);
             }
-            step = match after_empty_poll(Date::now() - started, ttl, !health.usable()) {
-                Step::Poll => self.claim(&fleet, &owner, &mut health).await,
+            step = match after_empty_poll(
+                Date::now() - started,
+                self.lease_ttl_ms,
+                !health.usable(),
+            ) {
+                Step::Poll => self.claim(fleet, &owner, &mut health).await,
                 mint => mint,
             };
         }
-        let holding = (step == Step::Mint { holding: true }).then_some(owner);
-        if let Some(owner) = &holding {
-            // The last holder may have written its token and released the lease between our
-            // look at the store and our claim: look once more before minting.
-            let read = fleet.read().await;
-            health.record(&read);
-            if let Ok(Some(found)) = read {
-                if self.accepts(&found) {
-                    self.spawn(true, fleet.release(owner.clone()));
-                    return Ok(self.adopt(found).0);
-                }
-            }
+        if step != (Step::Mint { holding: true }) {
+            return Err(None);
         }
-        // Every request asks the fleet's window, even after another store call failed (SPEC
-        // 4.10): a reservation that fails itself leaves the store out for the rest of the mint.
-        let minted = self.mint_from_endpoint(true).await;
-        // The token is written first, then the lease released: a client that claims the
-        // lapsed lease finds the token instead of minting again.
-        let write = match &minted {
-            Ok((access, true)) => fleet.write(access, self.clock.now()),
-            _ => None,
-        };
-        if write.is_some() || holding.is_some() {
-            let release = holding.map(|owner| fleet.release(owner));
-            self.spawn(true, async move {
-                if let Some(write) = write {
-                    let _ = write.await;
-                }
-                if let Some(release) = release {
-                    release.await;
-                }
-            });
+        // The last holder may have written its token and released the lease between our look
+        // at the store and our claim: look once more before minting.
+        if let Some(found) = self.adoptable(fleet.read().await, &mut health) {
+            self.spawn(true, fleet.release(owner));
+            return Ok(found);
         }
-        minted.map(|(access, _)| access)
+        Err(Some(owner))
+    }
+
+    /// Adopts a token read from the store when it may replace ours.
+    fn adoptable(
+        &self,
+        read: std::result::Result<Option<AccessToken>, Failed>,
+        health: &mut StoreHealth,
+    ) -> Option<AccessToken> {
+        health.record(&read);
+        let found = read.ok().flatten().filter(|found| self.accepts(found))?;
+        Some(self.adopt(found).0)
     }
 
     /// Claims the lease. A store without leases answers like a failed one (this client
@@ -413,9 +408,12 @@ impl Inner {
             && st.cache.usable(now, found.expires_at)
     }
 
-    /// A token from the endpoint, with retries, within the local and (when `shared`, the
-    /// store still answering) the fleet's quota windows; and whether it was adopted.
-    async fn mint_from_endpoint(&self, mut shared: bool) -> Result<(AccessToken, bool)> {
+    /// A token from the endpoint, with retries, within the local and the fleet's quota windows
+    /// (every request asks the fleet's, even after another store call failed, SPEC 4.10; a
+    /// reservation that fails itself leaves the store out for the rest of the mint); and
+    /// whether it was adopted.
+    async fn mint_from_endpoint(&self) -> Result<(AccessToken, bool)> {
+        let mut shared = true;
         let mut last = None;
         let mut retry = 0;
         loop {

@@ -9,29 +9,67 @@ use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+/// A promise settled by its own resolve function, at the latest when this is dropped: a
+/// promise that never settled would keep the callbacks awaiting it (a JsFuture's, in an Rc
+/// cycle) alive forever. The end of an exchange or a store call gives up on what it awaited
+/// through it; a sleep's timer and a signal's listener are its resolve function.
+#[derive(Debug)]
+pub struct GiveUp {
+    promise: Promise,
+    resolve: Function,
+}
+
+impl GiveUp {
+    /// A new, pending one.
+    pub fn new() -> Self {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |r: Function, _reject| resolve = Some(r));
+        GiveUp {
+            promise,
+            resolve: resolve.unwrap_or_else(|| Function::from(JsValue::UNDEFINED)),
+        }
+    }
+
+    /// Awaits `value` (a promise, a thenable or a plain value) until this is dropped: a
+    /// caller's promise that never settles then frees the callbacks awaiting it anyway.
+    pub fn wait(&self, value: &JsValue) -> JsFuture {
+        JsFuture::from(Promise::race(&js_sys::Array::of2(
+            &sys::promise(value),
+            &self.promise,
+        )))
+    }
+
+    /// Awaits this promise itself.
+    fn settled(&self) -> JsFuture {
+        JsFuture::from(self.promise.clone())
+    }
+}
+
+impl Drop for GiveUp {
+    fn drop(&mut self) {
+        let _ = self.resolve.call0(&JsValue::UNDEFINED);
+    }
+}
+
 /// Resolves after `ms` milliseconds; dropping it clears the timer (a Node process can exit)
-/// and settles its promise (so the callbacks awaiting it are freed).
+/// and settles its promise.
 #[derive(Debug)]
 pub struct Sleep {
     handle: JsValue,
-    resolve: Option<Function>,
     done: JsFuture,
+    // Settled when dropped, after `Drop::drop` cleared the timer.
+    _promise: GiveUp,
 }
 
 impl Sleep {
     /// A sleep of `ms` (clamped to what a JS timer accepts).
     pub fn new(ms: f64) -> Self {
+        let promise = GiveUp::new();
         let ms = ms.clamp(0.0, crate::core::options::MAX_TIMER_MS);
-        let mut handle = JsValue::UNDEFINED;
-        let mut resolver = None;
-        let promise = Promise::new(&mut |resolve: Function, _reject| {
-            handle = sys::set_timeout(&resolve, ms);
-            resolver = Some(resolve);
-        });
         Sleep {
-            handle,
-            resolve: resolver,
-            done: JsFuture::from(promise),
+            handle: sys::set_timeout(&promise.resolve, ms),
+            done: promise.settled(),
+            _promise: promise,
         }
     }
 }
@@ -46,45 +84,6 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         sys::clear_timeout(&self.handle);
-        // A promise that never settles would keep the JsFuture's callbacks (and the Rc cycle
-        // between them) alive forever.
-        if let Some(resolve) = &self.resolve {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    }
-}
-
-/// A promise settled when this is dropped: the end of an exchange, or of a store call, after
-/// which the promises it raced are no longer awaited.
-#[derive(Debug)]
-pub struct GiveUp {
-    promise: Promise,
-    resolve: Option<Function>,
-}
-
-impl GiveUp {
-    /// A new, pending one.
-    pub fn new() -> Self {
-        let mut resolve = None;
-        let promise = Promise::new(&mut |r: Function, _reject| resolve = Some(r));
-        GiveUp { promise, resolve }
-    }
-
-    /// Awaits `value` (a promise, a thenable or a plain value) until this is dropped: a
-    /// caller's promise that never settles then frees the callbacks awaiting it anyway.
-    pub fn wait(&self, value: &JsValue) -> JsFuture {
-        JsFuture::from(Promise::race(&js_sys::Array::of2(
-            &sys::promise(value),
-            &self.promise,
-        )))
-    }
-}
-
-impl Drop for GiveUp {
-    fn drop(&mut self) {
-        if let Some(resolve) = &self.resolve {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
     }
 }
 
@@ -98,52 +97,39 @@ pub async fn timeout(ms: f64) {
 }
 
 /// Resolves with the signal's reason when it aborts (forever without a signal); dropping
-/// it removes the listener.
+/// it removes the listener and settles its promise.
 #[derive(Debug)]
 pub struct AbortWait {
-    signal: Option<(AnySignal, Function)>,
-    done: Option<JsFuture>,
+    listening: Option<(AnySignal, JsFuture, GiveUp)>,
 }
 
 impl AbortWait {
     /// Listens to `signal`'s `abort` event.
     pub fn new(signal: Option<&AnySignal>) -> Self {
-        let Some(signal) = signal else {
-            return AbortWait {
-                signal: None,
-                done: None,
-            };
-        };
-        let mut listener = None;
-        let promise = Promise::new(&mut |resolve: Function, _reject| {
-            listener = Some(resolve);
+        let listening = signal.and_then(|signal| {
+            let aborts = GiveUp::new();
+            signal.add_event_listener("abort", &aborts.resolve).ok()?;
+            Some((signal.clone(), aborts.settled(), aborts))
         });
-        let listener = listener.unwrap_or_else(|| Function::from(JsValue::UNDEFINED));
-        let added = signal.add_event_listener("abort", &listener).is_ok();
-        AbortWait {
-            signal: added.then(|| (signal.clone(), listener)),
-            done: added.then(|| JsFuture::from(promise)),
-        }
+        AbortWait { listening }
     }
 
     /// Waits for the abort; returns the signal's reason.
     pub async fn wait(&mut self) -> JsValue {
-        match (&mut self.done, &self.signal) {
-            (Some(done), Some((signal, _))) => {
+        match &mut self.listening {
+            Some((signal, done, _)) => {
                 let _ = done.await;
                 sys::get(signal, "reason")
             }
-            _ => std::future::pending().await,
+            None => std::future::pending().await,
         }
     }
 }
 
 impl Drop for AbortWait {
     fn drop(&mut self) {
-        if let Some((signal, listener)) = &self.signal {
-            let _ = signal.remove_event_listener("abort", listener);
-            // The listener resolves the promise the JsFuture awaits: settle it (see Sleep).
-            let _ = listener.call0(&JsValue::UNDEFINED);
+        if let Some((signal, _, aborts)) = &self.listening {
+            let _ = signal.remove_event_listener("abort", &aborts.resolve);
         }
     }
 }
