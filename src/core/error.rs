@@ -87,7 +87,8 @@ pub enum Error {
     Unauthorized(Upstream),
     /// HTTP 429, with the wait from `Retry-After` when it parsed.
     RateLimited(Upstream, Option<f64>),
-    /// The local quota window is full; the wait is until a slot frees.
+    /// The quota window (the client's own, or the fleet's through its store) is full; the
+    /// wait is until a slot frees.
     QuotaExhausted(f64),
     /// HTTP 5xx.
     ServerError(Upstream),
@@ -173,7 +174,7 @@ impl Error {
                 }
             }
             Error::QuotaExhausted(wait) => {
-                m.push_str("the local quota of token requests is used up; a slot frees in ");
+                m.push_str("the quota of token requests is used up; a slot frees in ");
                 push_seconds(&mut m, *wait);
             }
             Error::ServerError(u) => upstream_message(&mut m, "Truecaller had a server error", u),

@@ -160,13 +160,19 @@ impl JsTokenClient {
             .get_or_insert_with(|| {
                 crate::shell::task::promise(async move {
                     let token = client.wait_for(flight).await?;
-                    let mut slot = ready.borrow_mut();
-                    if let Some(r) = slot.as_ref().filter(|r| r.is_for(&token)) {
-                        return Ok(r.values[want as usize].clone());
+                    let held = ready
+                        .borrow()
+                        .as_ref()
+                        .filter(|r| r.is_for(&token))
+                        .map(|r| r.values[want as usize].clone());
+                    if let Some(value) = held {
+                        return Ok(value);
                     }
+                    // Built before the borrow: making the JS object can run a caller's setter
+                    // (on `Object.prototype`), which may call back into this client.
                     let fresh = Ready::new(&token, None)?;
                     let value = fresh.values[want as usize].clone();
-                    *slot = Some(fresh);
+                    *ready.borrow_mut() = Some(fresh);
                     Ok(value)
                 })
             })

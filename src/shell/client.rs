@@ -5,8 +5,9 @@ use super::clock::Clock;
 use super::exchange::exchange;
 use super::fleet::{Failed, Fleet};
 use super::flight::Flight;
+use super::js_error::describe;
 use super::options::{ClientOptions, Prepared};
-use super::timer::{race, timeout, Either, Sleep};
+use super::timer::{aborted, race, timeout, AbortWait, Either, Sleep};
 use crate::core::access_token::AccessToken;
 use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
 use crate::core::client_options::ClientConfig;
@@ -302,8 +303,8 @@ impl Inner {
         let mut holding = None;
         if let Some(fleet) = self.fleet.as_ref().filter(|_| !skip_store) {
             match self.take_from_fleet(fleet).await {
-                Ok(found) => return Ok(found),
-                Err(lease) => holding = lease,
+                FromFleet::Done(result) => return result,
+                FromFleet::Mint(lease) => holding = lease,
             }
         }
         let minted = self.mint_from_endpoint().await;
@@ -329,15 +330,13 @@ impl Inner {
         minted.map(|(access, _)| access)
     }
 
-    /// A token from the fleet's store (adopted), now or once the lease's holder wrote it; else
-    /// `Err` with the lease this client holds, if it does: it mints.
-    async fn take_from_fleet(
-        &self,
-        fleet: &Rc<Fleet>,
-    ) -> std::result::Result<AccessToken, Option<String>> {
+    /// A token from the fleet's store (adopted), now or once the lease's holder wrote it; the
+    /// caller's abort while waiting for it; else the go-ahead to mint, with the lease this
+    /// client holds, if it does.
+    async fn take_from_fleet(&self, fleet: &Rc<Fleet>) -> FromFleet {
         let mut health = StoreHealth::default();
         if let Some(found) = self.adoptable(fleet.read().await, &mut health) {
-            return Ok(found);
+            return FromFleet::Done(Ok(found));
         }
         let owner = random_id();
         let started = Date::now();
@@ -346,9 +345,11 @@ impl Inner {
             step = self.claim(fleet, &owner, &mut health).await;
         }
         while step == Step::Poll {
-            Sleep::new(poll_delay_ms(Math::random())).await;
+            if let Err(e) = self.pause(poll_delay_ms(Math::random())).await {
+                return FromFleet::Done(Err(e));
+            }
             if let Some(found) = self.adoptable(fleet.read().await, &mut health) {
-                return Ok(found);
+                return FromFleet::Done(Ok(found));
             }
             step = match after_empty_poll(
                 Date::now() - started,
@@ -360,15 +361,37 @@ impl Inner {
             };
         }
         if step != (Step::Mint { holding: true }) {
-            return Err(None);
+            return FromFleet::Mint(None);
         }
         // The last holder may have written its token and released the lease between our look
         // at the store and our claim: look once more before minting.
         if let Some(found) = self.adoptable(fleet.read().await, &mut health) {
             self.spawn(true, fleet.release(owner));
-            return Ok(found);
+            return FromFleet::Done(Ok(found));
         }
-        Err(Some(owner))
+        FromFleet::Mint(Some(owner))
+    }
+
+    /// The `aborted` error, when the caller's signal has aborted.
+    fn abort_error(&self) -> Option<Error> {
+        let reason = self.request.signal.as_ref().and_then(aborted)?;
+        Some(self.aborted_by(&reason))
+    }
+
+    fn aborted_by(&self, reason: &JsValue) -> Error {
+        Error::Aborted(describe(reason, self.request.config.api_key.expose()))
+    }
+
+    /// Waits `ms` (a backoff, a poll), unless the caller's signal aborts first.
+    async fn pause(&self, ms: f64) -> Result<()> {
+        if let Some(e) = self.abort_error() {
+            return Err(e);
+        }
+        let mut abort = AbortWait::new(self.request.signal.as_ref());
+        match race(Sleep::new(ms), abort.wait()).await {
+            Either::Left(()) => Ok(()),
+            Either::Right(reason) => Err(self.aborted_by(&reason)),
+        }
     }
 
     /// Adopts a token read from the store when it may replace ours.
@@ -417,11 +440,16 @@ impl Inner {
         let mut last = None;
         let mut retry = 0;
         loop {
+            // Nothing is counted for a request an aborted signal will not let out.
+            if let Some(e) = self.abort_error() {
+                return Err(e);
+            }
             let now = self.clock.now();
             let slot = self.state.borrow_mut().quota.acquire(now);
             if let Err(wait) = slot {
                 return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
             }
+            let mut stamp = now;
             if let Some(fleet) = self.fleet.as_ref().filter(|_| shared) {
                 let (limit, window) = (self.config.quota_limit, self.config.quota_window_ms);
                 match fleet.reserve(limit, window, now).await {
@@ -435,6 +463,13 @@ impl Inner {
                 // The request goes out now, not when the slot was taken.
                 let sent = self.clock.now();
                 self.state.borrow_mut().quota.restamp(now, sent);
+                stamp = sent.max(now);
+            }
+            // The signal may have aborted while the fleet was asked: then nothing goes out
+            // (the fleet's slot stays taken; a store cannot give one back).
+            if let Some(e) = self.abort_error() {
+                self.state.borrow_mut().quota.refund(stamp);
+                return Err(e);
             }
             match exchange(&self.request, &|| self.clock.now()).await {
                 Ok(access) => return Ok(self.adopt(access)),
@@ -446,7 +481,7 @@ impl Inner {
                     };
                     last = Some(e);
                     retry += 1;
-                    Sleep::new(wait).await;
+                    self.pause(wait).await?;
                 }
             }
         }
@@ -469,6 +504,14 @@ impl Inner {
         self.fresh.set((st.generation, st.cache.fresh_until()));
         (access, true)
     }
+}
+
+/// What a mint gets from the fleet's store.
+enum FromFleet {
+    /// A token it adopted, or the caller's abort while it waited for one.
+    Done(Result<AccessToken>),
+    /// Mint from the endpoint, holding the lease of this owner id, if any.
+    Mint(Option<String>),
 }
 
 /// A random id for a lease's owner.

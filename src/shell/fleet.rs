@@ -11,6 +11,7 @@ use crate::core::stored::{entry_token, store_key, ttl_ms, STORE_READ_TIMEOUT_MS}
 use crate::core::wire::StoredEntry;
 use js_sys::JSON;
 use std::fmt;
+use std::future::Future;
 use std::rc::Rc;
 
 /// A client's view of its store.
@@ -64,16 +65,21 @@ impl Fleet {
         Ok(entry.and_then(entry_token))
     }
 
-    /// Starts writing `access` with a TTL of its time to expiry.
-    pub fn write(&self, access: &AccessToken, now: f64) -> Option<StoreFuture<()>> {
+    /// Starts writing `access` with a TTL of its time to expiry (given up on after 2 s, like
+    /// every store call: the lease is released after it).
+    pub fn write(
+        &self,
+        access: &AccessToken,
+        now: f64,
+    ) -> Option<impl Future<Output = Result<(), Failed>>> {
         let json = serde_wasm_bindgen::to_value(access)
             .ok()
             .and_then(|v| JSON::stringify(&v).ok())
             .and_then(|s| s.as_string())?;
-        Some(
-            self.store
-                .set(&self.key, &json, ttl_ms(access.expires_at, now)),
-        )
+        let call = self
+            .store
+            .set(&self.key, &json, ttl_ms(access.expires_at, now));
+        Some(guarded(call))
     }
 
     /// Deletes the stored token, when the store can: only if it is `token`, when given.
@@ -97,7 +103,7 @@ impl Fleet {
     }
 
     /// Releases the lease `owner` holds; later, as a background store write.
-    pub fn release(self: &Rc<Self>, owner: String) -> impl std::future::Future<Output = ()> {
+    pub fn release(self: &Rc<Self>, owner: String) -> impl Future<Output = ()> {
         let this = self.clone();
         async move {
             if let Some(call) = this.store.release(&this.lease_key, &owner) {

@@ -391,6 +391,34 @@ test("callbacks (clock, store) may call back into the client without breaking it
   assert.ok(seen.length > 0, "the clock was used");
 });
 
+test("a setter on Object.prototype that calls back into the client while its token object is built breaks nothing", { timeout: 10_000 }, async () => {
+  const key = id("proto-setter");
+  let c;
+  let armed = true;
+  const reentered = [];
+  Object.defineProperty(Object.prototype, "expiresAt", {
+    configurable: true,
+    set(v) {
+      Object.defineProperty(this, "expiresAt", { value: v, enumerable: true, writable: true, configurable: true });
+      if (c && armed) {
+        armed = false;
+        reentered.push(c.getToken());
+      }
+    },
+  });
+  try {
+    c = client(`/t/${key}`);
+    const access = await c.getAccessToken();
+    assert.match(access.token, /^tc_/);
+    assert.equal(reentered.length, 1, "the setter ran and called getToken()");
+    assert.equal(await reentered[0], access.token);
+  } finally {
+    delete Object.prototype.expiresAt;
+  }
+  assert.equal(await c.getToken(), (await c.getAccessToken()).token);
+  assert.equal(await requests(key), 1);
+});
+
 test("24 simulated hours, a caller every second: at most 25 mints, never an expired token", async (t) => {
   const key = id("day");
   const clock = fakeClock();
@@ -461,6 +489,30 @@ test("errors reach every waiting caller, and the caller's signal aborts minting"
   ctl.abort();
   const aborted = client(`/t/${id("abort")}`, { signal: ctl.signal });
   assert.equal((await rejection(aborted.getToken())).code, "aborted");
+});
+
+test("an aborted signal counts nothing: no request, no slot in the local window", async () => {
+  const key = id("abort-quota");
+  const ctl = new AbortController();
+  ctl.abort(new Error("shutting down"));
+  const c = client(`/t/${key}`, { signal: ctl.signal, quotaLimit: 3 });
+  for (let i = 0; i < 5; i++) assert.equal((await rejection(c.getToken())).code, "aborted", `call ${i + 1}`);
+  assert.equal(c.quota().used, 0);
+  assert.equal(await requests(key), 0);
+});
+
+test("the caller's signal ends a retry's backoff at once", { timeout: 10_000 }, async () => {
+  const ctl = new AbortController();
+  // 429 with Retry-After: 7, and one retry allowed: the client would wait 7 s.
+  const c = client("/s/429", { signal: ctl.signal, maxRetries: 1 });
+  setTimeout(() => ctl.abort(new Error("shutting down")), 300);
+  const started = Date.now();
+  const e = await rejection(c.getToken());
+  const waited = Date.now() - started;
+  assert.equal(e.code, "aborted");
+  assert.match(e.message, /shutting down/);
+  assert.ok(waited < 3_000, `rejected after ${waited} ms`);
+  assert.equal(c.quota().used, 1, "the one request sent is counted, the retry that never went out is not");
 });
 
 // ---- Fleets: a store with claim/release (a lease) and reserve (a shared quota window) ----
@@ -582,6 +634,52 @@ test("fleet: a claim that throws, rejects or answers garbage is left out (memory
     assert.ok(Date.now() - started < 3000, "a claim that never answers is given up on after 2 s");
     assert.equal(await requests(key), 1);
   }
+});
+
+test("fleet: an aborted signal takes no slot in the fleet's window, so other clients are not locked out", async () => {
+  const key = id("abort-fleet");
+  const store = fleetStore({ delay: 1 });
+  const ctl = new AbortController();
+  ctl.abort();
+  const stopped = client(`/t/${key}`, { store, signal: ctl.signal, quotaLimit: 2 });
+  for (let i = 0; i < 4; i++) assert.equal((await rejection(stopped.getToken())).code, "aborted");
+  assert.equal(store.calls.reserve, 0, "nothing was reserved for requests that never went out");
+  const healthy = client(`/t/${key}`, { store, quotaLimit: 2 });
+  assert.match(await healthy.getToken(), /^tc_/);
+  assert.equal(await requests(key), 1);
+});
+
+test("fleet: a client waiting for another's lease stops waiting when its signal aborts", { timeout: 15_000 }, async () => {
+  const key = id("abort-poll");
+  const store = fleetStore({ delay: 1 });
+  // The holder's request takes 1.5 s; the waiter's signal aborts after 200 ms.
+  const holder = client(`/d/1500/t/${key}`, { store });
+  const held = holder.getToken();
+  await until(() => store.map.has(LEASE), "the holder's lease");
+  const ctl = new AbortController();
+  const waiter = client(`/t/${key}`, { store, signal: ctl.signal });
+  setTimeout(() => ctl.abort(), 200);
+  const started = Date.now();
+  assert.equal((await rejection(waiter.getToken())).code, "aborted");
+  assert.ok(Date.now() - started < 1_000, `rejected after ${Date.now() - started} ms, not when the holder's token came`);
+  assert.match(await held, /^tc_/);
+  assert.equal(await requests(key), 1);
+});
+
+test("fleet: a store write that never settles is given up on after 2 s; the lease is released", { timeout: 15_000 }, async () => {
+  const key = id("hungset");
+  const store = fleetStore({ delay: 1 });
+  store.set = () => new Promise(() => {});
+  const handed = [];
+  const a = client(`/t/${key}`, { store, waitUntil: (p) => handed.push(p) });
+  assert.match(await a.getToken(), /^tc_/);
+  assert.equal(handed.length, 1, "the store write and the lease release");
+  const started = Date.now();
+  await handed[0];
+  const waited = Date.now() - started;
+  assert.ok(waited >= 1_500 && waited < 4_000, `waitUntil's promise settled after ${waited} ms`);
+  assert.equal(store.calls.release, 1);
+  assert.ok(!store.map.has(LEASE), "the lease is free again");
 });
 
 test("fleet quota: 12 clients forcing re-mints on a store with reserve stay within quotaLimit per window", async (t) => {
