@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startTokenServer, originOf, DEMO_CREDENTIALS } from "../server/token-server.mjs";
+import { startTokenServer, originOf, DEMO_CREDENTIALS, requestCount } from "../server/token-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version\s*=\s*"([^"]+)"/m)[1];
@@ -60,9 +60,7 @@ after(async () => {
 });
 
 const id = (name) => `cli-${name}-${++seq}`;
-async function requests(key) {
-  return (await (await fetch(`${base}/__stats?id=${key}`)).json()).count;
-}
+const requests = (key) => requestCount(base, key);
 
 /** A fresh home: HOME and XDG_CACHE_HOME in a new temporary directory. */
 function home() {

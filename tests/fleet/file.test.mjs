@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, ut
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileStore, TokenClient, TruecallerError } from "../../build/pkg/node.mjs";
-import { startTokenServer, originOf, DEMO_CREDENTIALS } from "../server/token-server.mjs";
+import { startTokenServer, originOf, DEMO_CREDENTIALS, requestCount } from "../server/token-server.mjs";
 
 const PKG = new URL("../../build/pkg/node.mjs", import.meta.url).href;
 const KEY = `truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`;
@@ -34,9 +34,7 @@ before(async () => {
 after(() => server.closeAll());
 
 const id = (name) => `${name}-${++seq}`;
-async function requests(key) {
-  return (await (await fetch(`${base}/__stats?id=${key}`)).json()).count;
-}
+const requests = (key) => requestCount(base, key);
 function client(prefix, extra = {}) {
   return new TokenClient({ ...DEMO_CREDENTIALS, baseUrl: `${base}${prefix}`, ...extra });
 }

@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { TokenClient, TruecallerError, redisStore } from "../../build/pkg/node.mjs";
-import { startTokenServer, originOf, DEMO_CREDENTIALS } from "../server/token-server.mjs";
+import { startTokenServer, originOf, DEMO_CREDENTIALS, requestCount } from "../server/token-server.mjs";
 import { CLIENT_KINDS, startRedis, connect, command, runFleet } from "./redis-harness.mjs";
 
 const KEY = `truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`;
@@ -26,9 +26,7 @@ after(() => server.closeAll());
 
 const id = (name) => `${name}-${++seq}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function requests(key) {
-  return (await (await fetch(`${base}/__stats?id=${key}`)).json()).count;
-}
+const requests = (key) => requestCount(base, key);
 /** A redis-server of this test's own, stopped when the test ends. */
 async function ownRedis(t) {
   const redis = await startRedis();

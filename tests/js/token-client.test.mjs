@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { inspect } from "node:util";
 import { TokenClient, TruecallerError } from "../../build/pkg/node.mjs";
-import { startTokenServer, originOf, DEMO_CREDENTIALS } from "../server/token-server.mjs";
+import { startTokenServer, originOf, DEMO_CREDENTIALS, requestCount } from "../server/token-server.mjs";
 
 const HOUR = 3600_000;
 let server, base, seq = 0;
@@ -18,9 +18,7 @@ before(async () => {
 after(() => server.closeAll());
 
 const id = (name) => `${name}-${++seq}`;
-async function requests(key) {
-  return (await (await fetch(`${base}/__stats?id=${key}`)).json()).count;
-}
+const requests = (key) => requestCount(base, key);
 function fakeClock(start = Date.UTC(2026, 0, 1)) {
   const clock = { t: start, now: () => clock.t };
   return clock;

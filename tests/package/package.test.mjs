@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startTokenServer, originOf } from "../server/token-server.mjs";
+import { startTokenServer, originOf, requestCount } from "../server/token-server.mjs";
 import { serveStatic, launchChromium } from "../support.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -35,10 +35,7 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function requests(id) {
-  const r = await fetch(`${base}/__stats?id=${id}`);
-  return (await r.json()).count;
-}
+const requests = (id) => requestCount(base, id);
 
 async function checkResult(result, id) {
   assert.match(result.token, /^tc_[0-9a-f]{32}$/);

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startTokenServer, originOf, DEMO_CREDENTIALS } from "../server/token-server.mjs";
+import { startTokenServer, originOf, DEMO_CREDENTIALS, requestCount } from "../server/token-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version\s*=\s*"([^"]+)"/m)[1];
@@ -111,9 +111,7 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function requests(id) {
-  return (await (await fetch(`${base}/__stats?id=${id}`)).json()).count;
-}
+const requests = (id) => requestCount(base, id);
 
 /** Runs `command args` in the scratch project (asynchronously: the server is in this process). */
 async function runIn(command, args, id) {

@@ -238,3 +238,8 @@ export function originOf(server) {
   const { address, port } = server.address();
   return "http://" + (address.includes(":") ? "[" + address + "]" : address) + ":" + port;
 }
+
+/** How many token requests the server at `origin` received for `/t/<id>` (or `/q/<id>/...`). */
+export async function requestCount(origin, id) {
+  return (await (await fetch(`${origin}/__stats?id=${id}`)).json()).count;
+}
