@@ -18,4 +18,5 @@ pub mod retry;
 pub mod retry_after;
 pub mod stored;
 pub mod text;
+pub mod unauthorized;
 pub mod wire;

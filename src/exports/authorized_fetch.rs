@@ -1,12 +1,33 @@
 //! `TokenClient.fetch`: the caller's request with `Authorization: Bearer <token>`, sent
-//! again once with a new token after a 401 when its body can be replayed.
+//! again once with a new token after a 401 when its body can be replayed and the core's
+//! `after_401` says a new token may help.
 
+use crate::core::access_token::AccessToken;
+use crate::shell::timer::{aborted, race, AbortWait, Either};
 use crate::shell::TokenClient;
-use crate::sys;
+use crate::sys::{self, AnySignal};
 use js_sys::{ArrayBuffer, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+/// The members of a `RequestInit` a runtime reads (through the prototype chain too): copied
+/// when `Object.assign`, which takes own properties only, left them out.
+const INIT_MEMBERS: [&str; 13] = [
+    "method",
+    "body",
+    "referrer",
+    "referrerPolicy",
+    "mode",
+    "credentials",
+    "cache",
+    "redirect",
+    "integrity",
+    "keepalive",
+    "signal",
+    "duplex",
+    "priority",
+];
 
 pub async fn fetch(
     client: &TokenClient,
@@ -14,13 +35,48 @@ pub async fn fetch(
     init: JsValue,
 ) -> Result<JsValue, JsValue> {
     let replay = can_replay(&init);
-    let (token, response) = send(client, &input, &init).await?;
+    let signal = caller_signal(&input, &init);
+    let token = token(client, signal.as_ref()).await?;
+    let response = send(client, &input, &init, &token).await?;
     let status = sys::get(&response, "status").as_f64();
-    if status != Some(401.0) || !replay {
+    if status != Some(401.0)
+        || !replay
+        || signal.as_ref().and_then(aborted).is_some()
+        || !client.after_401(&token.token)
+    {
         return Ok(response);
     }
-    client.invalidate_token(&token);
-    Ok(send(client, &input, &init).await?.1)
+    // A new token that cannot be had leaves the caller with the 401 they would have had.
+    match self::token(client, signal.as_ref()).await {
+        Ok(token) => send(client, &input, &init, &token).await,
+        Err(_) => Ok(response),
+    }
+}
+
+/// The caller's signal: `init.signal`, else the `Request` input's (as `fetch` takes it).
+fn caller_signal(input: &JsValue, init: &JsValue) -> Option<AnySignal> {
+    let given = match init.is_object() {
+        true => sys::get(init, "signal"),
+        false => JsValue::UNDEFINED,
+    };
+    let signal = match given.is_undefined() && sys::tag(input) == "[object Request]" {
+        true => sys::get(input, "signal"),
+        false => given,
+    };
+    signal.is_object().then(|| signal.unchecked_into())
+}
+
+/// The token for a call (a failure is a `TruecallerError`), unless the caller's signal aborts
+/// first: then its reason, as `fetch` rejects. The mint goes on for other callers.
+async fn token(client: &TokenClient, signal: Option<&AnySignal>) -> Result<AccessToken, JsValue> {
+    if let Some(reason) = signal.and_then(aborted) {
+        return Err(reason);
+    }
+    let mut abort = AbortWait::new(signal);
+    match race(client.access_token(), abort.wait()).await {
+        Either::Left(access) => Ok(access?),
+        Either::Right(reason) => Err(reason),
+    }
 }
 
 /// A `Request` input is cloned for every attempt, so it can always be replayed; a body in
@@ -46,14 +102,13 @@ fn can_replay(init: &JsValue) -> bool {
         )
 }
 
-/// One attempt: the token (a failure is a `TruecallerError`), then the caller's request
-/// (whose own failure passes through as it is).
+/// One attempt: the caller's request with `token` (its own failure passes through as it is).
 async fn send(
     client: &TokenClient,
     input: &JsValue,
     init: &JsValue,
-) -> Result<(String, JsValue), JsValue> {
-    let token = client.access_token().await?;
+    token: &AccessToken,
+) -> Result<JsValue, JsValue> {
     // Every read of the caller's values is caught: a getter or a Proxy trap that throws is the
     // call's own failure, passed through like a rejected fetch.
     let request =
@@ -74,6 +129,15 @@ async fn send(
     let options = Object::new();
     if init.is_object() {
         sys::object_assign(&options, init)?;
+        for name in INIT_MEMBERS {
+            let name = JsValue::from_str(name);
+            if Reflect::get(&options, &name)?.is_undefined() {
+                let inherited = Reflect::get(init, &name)?;
+                if !inherited.is_undefined() {
+                    Reflect::set(&options, &name, &inherited)?;
+                }
+            }
+        }
     }
     Reflect::set(&options, &"headers".into(), &headers)?;
     let input = match request {
@@ -84,6 +148,5 @@ async fn send(
         Some(f) => f.call2(&JsValue::UNDEFINED, &input, &options)?,
         None => sys::global_fetch_with_init(&input, &options)?,
     };
-    let response = JsFuture::from(sys::promise(&sent)).await?;
-    Ok((token.token, response))
+    JsFuture::from(sys::promise(&sent)).await
 }

@@ -15,7 +15,9 @@ export class TokenClient {
   /** "Bearer <token>". */
   authorizationHeader(): Promise<string>;
   /**
-   * fetch with Authorization: Bearer <token>; a 401 re-mints and retries once when the body can be replayed.
+   * fetch with Authorization: Bearer <token>; a 401 re-mints and retries once when the body can be
+   * replayed (at most once per token, and only while the quota has a free slot; otherwise the 401
+   * comes back). `init.signal` (or the Request's) also ends the wait for a token.
    * `input` is the DOM's `RequestInfo | URL`, spelled `Request | string | URL`: @types/node declares
    * Request, RequestInit and Response globally but not RequestInfo (a project without the DOM lib).
    */
@@ -47,11 +49,11 @@ export interface RequestTokenOptions {
 /** A token and when it expires. */
 export interface AccessToken {
   /** The bearer token. */
-  token: string;
+  readonly token: string;
   /** The server's created_at, verbatim. */
-  createdAt: string;
+  readonly createdAt: string;
   /** Epoch ms: local receive time + 60 min. */
-  expiresAt: number;
+  readonly expiresAt: number;
 }
 
 /** Options of a TokenClient. */
@@ -116,8 +118,8 @@ export interface KVNamespaceLike {
 /** A Durable Object namespace bound to TokenBroker, as far as brokerStore uses it. */
 export interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown;
-  get(id: never): TokenBrokerStub;
-  getByName?(name: string): TokenBrokerStub;
+  get(id: never): unknown;
+  getByName?(name: string): unknown;
 }
 
 /** The RPC methods of a TokenBroker. */
@@ -157,6 +159,9 @@ export function brokerStore(namespace: DurableObjectNamespaceLike): TokenStore;
  */
 export class TokenBroker implements TokenBrokerStub {
   constructor(ctx: unknown, env: unknown);
+  /** The brand @cloudflare/workers-types gives a Durable Object class (a type only), so a
+   * `DurableObjectNamespace<TokenBroker>` binding type-checks. */
+  __DURABLE_OBJECT_BRAND: never;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;

@@ -18,6 +18,8 @@ use crate::core::lease::{
 };
 use crate::core::quota::{Quota, QuotaSnapshot};
 use crate::core::retry::retry_delay;
+#[cfg(feature = "js-api")]
+use crate::core::unauthorized::{after_401, After401};
 use js_sys::{Date, Function, Math};
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -66,6 +68,10 @@ struct State {
     rejected: Option<String>,
     /// After `invalidate()`: the next mint skips the store's copy.
     skip_store: bool,
+    /// A 401 made the client forget its token: the next one adopted is `minted_after_401`.
+    renewing_after_401: bool,
+    /// The token adopted after the last 401; a 401 on it does not renew it again.
+    minted_after_401: Option<String>,
 }
 
 impl fmt::Debug for TokenClient {
@@ -115,6 +121,8 @@ impl TokenClient {
                     quota: Quota::new(config.quota_limit, config.quota_window_ms),
                     flight: None,
                     rejected: None,
+                    renewing_after_401: false,
+                    minted_after_401: None,
                     skip_store: false,
                 }),
                 config,
@@ -216,17 +224,26 @@ impl TokenClient {
         self.inner.request.fetch.clone()
     }
 
-    /// Forgets `token` if it is still the cached one (a 401 from the API it was used for).
+    /// A 401 from the API `token` was used for: whether to send again. The token is forgotten
+    /// (and a new one minted) at most once per token, and only while a request slot is free.
     #[cfg(feature = "js-api")]
-    pub(crate) fn invalidate_token(&self, token: &str) {
+    pub(crate) fn after_401(&self, token: &str) -> bool {
+        let now = self.inner.clock.now();
         let forgotten = {
             let mut st = self.inner.state.borrow_mut();
-            if st.cached.as_ref().is_none_or(|t| t.token != token) {
-                return;
+            let free = st.quota.snapshot(now).remaining;
+            let cached = st.cached.as_ref().map(|t| t.token.as_str());
+            match after_401(token, cached, st.minted_after_401.as_deref(), free) {
+                After401::Keep => return false,
+                After401::Resend => return true,
+                After401::Renew => {
+                    st.renewing_after_401 = true;
+                    self.inner.forget(&mut st)
+                }
             }
-            self.inner.forget(&mut st)
         };
         self.inner.delete_stored(forgotten);
+        true
     }
 }
 
@@ -499,6 +516,9 @@ impl Inner {
             return (access, false);
         }
         st.cache.adopt(access.expires_at, random);
+        if std::mem::take(&mut st.renewing_after_401) {
+            st.minted_after_401 = Some(access.token.clone());
+        }
         st.cached = Some(access.clone());
         st.generation += 1;
         self.fresh.set((st.generation, st.cache.fresh_until()));

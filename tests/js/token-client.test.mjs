@@ -235,10 +235,12 @@ test("fetch(): Authorization header; a 401 re-mints once and replays the same bo
     assert.deepEqual([seen[0].custom, seen[1].custom], ["kept", "kept"]);
     assert.equal(await requests(key), 2);
 
-    // A Request object is cloned per attempt, so its body replays too.
+    // A Request object is cloned per attempt, so its body replays too (a new client: the
+    // token minted after a 401 is not renewed for another).
     rejectFirst = true;
     seen.length = 0;
-    const r2 = await c.fetch(new Request(`${originOf(api)}/v1/x`, { method: "PUT", body: new Uint8Array([1, 2, 3]) }));
+    const c2 = client(`/t/${id("api-request")}`);
+    const r2 = await c2.fetch(new Request(`${originOf(api)}/v1/x`, { method: "PUT", body: new Uint8Array([1, 2, 3]) }));
     assert.equal(r2.status, 200);
     assert.deepEqual(seen.map((s) => s.body), ["\u0001\u0002\u0003", "\u0001\u0002\u0003"]);
 
@@ -249,6 +251,114 @@ test("fetch(): Authorization header; a 401 re-mints once and replays the same bo
     const r3 = await c.fetch(`${originOf(api)}/v1/y`, { method: "POST", body: stream, duplex: "half" });
     assert.equal(r3.status, 401);
     assert.equal(seen.length, 1);
+  } finally {
+    api.close();
+  }
+});
+
+/** An API server answering `status(req)`; it records what each request carried. */
+async function apiServer(status) {
+  const seen = [];
+  const api = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      seen.push({ path: req.url, method: req.method, authorization: req.headers.authorization, body });
+      res.writeHead(status(req), { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise((r) => api.listen(0, "127.0.0.1", r));
+  return { seen, url: (path) => `${originOf(api)}${path}`, close: () => api.close() };
+}
+
+test("fetch(): an API that refuses with 401 costs one re-mint, not the quota; the 401 comes back", async () => {
+  const key = id("api-401");
+  const api = await apiServer((req) => (req.url === "/forbidden" ? 401 : 200));
+  try {
+    const c = client(`/t/${key}`);
+    assert.equal((await c.fetch(api.url("/ok"))).status, 200);
+    for (let i = 0; i < 12; i++) {
+      assert.equal((await c.fetch(api.url("/forbidden"))).status, 401, `call ${i + 1}`);
+      assert.equal((await c.fetch(api.url("/ok"))).status, 200);
+    }
+    assert.equal(await requests(key), 2, "the first token, and one minted after the first 401");
+    assert.equal(c.quota().used, 2);
+    assert.match(await c.getToken(), /^tc_/);
+  } finally {
+    api.close();
+  }
+});
+
+test("fetch(): with no free request slot a 401 keeps the token and comes back as it is", async () => {
+  const key = id("api-401-full");
+  const api = await apiServer(() => 401);
+  try {
+    const c = client(`/t/${key}`, { quotaLimit: 1 });
+    const token = await c.getToken();
+    assert.equal((await c.fetch(api.url("/x"))).status, 401);
+    assert.equal(api.seen.length, 1, "no retry: a new token could not be had");
+    assert.equal(await c.getToken(), token, "the token still serves other calls");
+    assert.equal(await requests(key), 1);
+  } finally {
+    api.close();
+  }
+});
+
+test("fetch(): a re-mint that fails after a 401 hands back the 401", async () => {
+  const api = await apiServer(() => 401);
+  let mints = 0;
+  // The injected fetch sends the API calls too: only the token endpoint's are answered here.
+  const tokenFetch = async (input, init) => {
+    if (!String(input.url ?? input).endsWith("/token")) return fetch(input, init);
+    mints++;
+    return mints === 1 ? Response.json({ token: "tc_first", created_at: "2026-01-01T00:00:00Z" }) : new Response("down", { status: 503 });
+  };
+  try {
+    const c = new TokenClient({ ...DEMO_CREDENTIALS, fetch: tokenFetch, maxRetries: 0 });
+    const res = await c.fetch(api.url("/x"));
+    assert.equal(res.status, 401);
+    assert.equal(mints, 2);
+    assert.equal(api.seen.length, 1);
+  } finally {
+    api.close();
+  }
+});
+
+test("fetch(): the caller's init.signal (or the Request's) ends the wait for a token at once", { timeout: 10_000 }, async () => {
+  const api = await apiServer(() => 200);
+  try {
+    // The token endpoint answers after 1.5 s.
+    const key = id("api-signal");
+    const c = client(`/d/1500/t/${key}`);
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 100);
+    let started = Date.now();
+    await assert.rejects(c.fetch(api.url("/x"), { signal: ctl.signal }), (e) => e.name === "AbortError");
+    assert.ok(Date.now() - started < 1_000, `rejected after ${Date.now() - started} ms`);
+
+    const ctl2 = new AbortController();
+    setTimeout(() => ctl2.abort(new Error("caller gave up")), 100);
+    started = Date.now();
+    await assert.rejects(c.fetch(new Request(api.url("/y"), { signal: ctl2.signal })), /caller gave up/);
+    assert.ok(Date.now() - started < 1_000, `rejected after ${Date.now() - started} ms`);
+    assert.equal(api.seen.length, 0, "the API was never called");
+
+    // An already aborted signal: nothing is minted for it.
+    const cold = client(`/t/${id("api-signal-cold")}`);
+    await assert.rejects(cold.fetch(api.url("/z"), { signal: AbortSignal.abort() }), (e) => e.name === "AbortError");
+    assert.equal(cold.quota().used, 0);
+  } finally {
+    api.close();
+  }
+});
+
+test("fetch(): init members inherited through the prototype are sent, as fetch sends them", async () => {
+  const api = await apiServer(() => 200);
+  try {
+    const c = client(`/t/${id("api-proto")}`);
+    const init = Object.create({ method: "POST", body: "from-the-prototype" });
+    assert.equal((await c.fetch(api.url("/p"), init)).status, 200);
+    assert.deepEqual([api.seen[0].method, api.seen[0].body], ["POST", "from-the-prototype"]);
   } finally {
     api.close();
   }

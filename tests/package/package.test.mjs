@@ -185,6 +185,16 @@ for (const [fixture, declarations] of [
   });
 }
 
+test("TypeScript: the README's Worker type-checks against @cloudflare/workers-types (Durable Object bindings, typed or not)", () => {
+  // The Workers globals instead of the DOM lib or @types/node, as in a wrangler project.
+  const { status, out } = tool(
+    "tsc",
+    [...tscStrict, "--lib", "es2022", "--types", "workers-types", "--typeRoots", join(root, "node_modules/@cloudflare"), "worker-types.ts"],
+    scratch,
+  );
+  assert.equal(status, 0, out);
+});
+
 test("publint --strict: no problem in the tarball", () => {
   // --strict turns warnings into errors; suggestions are printed too, and "All good!" only when there is
   // none at all. (The "sideEffects" suggestion is answered in pkg-template/package.json: the entries
