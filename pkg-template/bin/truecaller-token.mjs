@@ -182,6 +182,25 @@ async function clientOptions(values, env) {
   return options;
 }
 
+// The cache dir as the client's store, saying once on stderr when the file system refuses it (a
+// file where the dir should be, no permission, a read-only home): the client then goes on
+// without it, but every run asks for a new token, which a script in a loop must hear about.
+function warnedStore(store, directory) {
+  let warned = false;
+  const note = (e) => {
+    if (!warned && typeof e?.code === "string") {
+      warned = true;
+      process.stderr.write(`${NAME}: warning: the token cache ${directory} is unusable (${e.code}); each run asks for a new token\n`);
+    }
+    throw e;
+  };
+  const wrapped = {};
+  for (const [name, method] of Object.entries(store)) {
+    wrapped[name] = (...args) => method(...args).catch(note);
+  }
+  return wrapped;
+}
+
 // A status line on stderr while a request is slow, only on a terminal; cleared afterwards.
 function statusLine(baseUrl) {
   if (!process.stderr.isTTY) return () => {};
@@ -255,12 +274,13 @@ async function main() {
 
     // The package itself is loaded only now: --help, --version and usage errors stay fast.
     const { TokenClient, fileStore, DEFAULT_BASE_URL } = await import("../node.mjs");
+    const { defaultDirectory } = await import("../stores/file.js");
     const interrupt = new AbortController();
     for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => interrupt.abort());
     const client = new TokenClient({
       ...options,
       signal: interrupt.signal,
-      store: values["no-cache"] ? undefined : fileStore(),
+      store: values["no-cache"] ? undefined : warnedStore(fileStore(), defaultDirectory()),
       // One process, one answer: no background refresh. The client serves a cached token until
       // 30 s before its expiry and then mints in the foreground.
       refreshWindowMs: 0,

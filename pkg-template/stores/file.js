@@ -10,8 +10,10 @@ import { isAbsolute, join } from "node:path";
 import { __leaseFree, __reserveSlot } from "../wasm/truecaller_token.js";
 import { requestTimes } from "./window.js";
 
-// A lock older than this is taken over (its holder died while holding it).
-const STALE_LOCK_MS = 5_000;
+// A lock older than this is taken over: its holder died while holding it (a holder keeps it
+// for a few synchronous file operations). Less than LOCK_WAIT_MS, so a waiter takes over a
+// dead holder's lock instead of failing the store call (which would leave the fleet uncoordinated).
+const STALE_LOCK_MS = 1_000;
 // Less than the 2 s the client gives a store call: a busy lock fails the call while the client
 // still waits for it, rather than winning a lease for a caller that has moved on.
 const LOCK_WAIT_MS = 1_500;

@@ -123,6 +123,13 @@ impl Quota {
     }
 }
 
+/// The wait a fleet's window answered for a reservation asked at `asked_at`, from `now`: the
+/// store reckoned from the time we sent with the call, and the call took a while (a busy lock,
+/// a slow network).
+pub fn wait_from(wait: f64, asked_at: f64, now: f64) -> f64 {
+    (wait - (now - asked_at).max(0.0)).max(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +162,14 @@ mod tests {
         assert_eq!(q.acquire(3.0), Ok(()));
         q.refund(99.0);
         assert_eq!(q.snapshot(3.0).used, 2);
+    }
+
+    #[test]
+    fn a_fleet_wait_counts_from_when_it_came_back() {
+        assert_eq!(wait_from(1_800_002.0, 1_000.0, 1_500.0), 1_799_502.0);
+        assert_eq!(wait_from(300.0, 1_000.0, 1_500.0), 0.0);
+        // A clock that stepped back between asking and answering does not add to the wait.
+        assert_eq!(wait_from(700.0, 1_000.0, 900.0), 700.0);
     }
 
     #[test]

@@ -7,12 +7,13 @@ use super::wire::{Member, Number, StoredEntry};
 /// A store read waits at most this long; a hung store must not hang `getToken()`.
 pub const STORE_READ_TIMEOUT_MS: f64 = 2_000.0;
 
-/// `truecaller-token:v1:<clientAccountId>:<keyId>`.
+/// `truecaller-token:v1:<clientAccountId>:<keyId>`, the UUIDs in lower case: clients of one
+/// account configured in either case share one entry, one lease and one quota window.
 pub fn store_key(client_account_id: &str, key_id: &str) -> String {
     let mut key = String::from("truecaller-token:v1:");
-    percent_encode_into(&mut key, client_account_id);
+    percent_encode_into(&mut key, &client_account_id.to_ascii_lowercase());
     key.push(':');
-    percent_encode_into(&mut key, key_id);
+    percent_encode_into(&mut key, &key_id.to_ascii_lowercase());
     key
 }
 
@@ -51,6 +52,20 @@ mod tests {
         assert_eq!(
             store_key("9f3c2f5e-7a4b-4c1d-8e2f-0a1b2c3d4e5f", "11111111-2222-4333-8444-555555555555"),
             "truecaller-token:v1:9f3c2f5e-7a4b-4c1d-8e2f-0a1b2c3d4e5f:11111111-2222-4333-8444-555555555555"
+        );
+    }
+
+    #[test]
+    fn one_key_for_an_account_in_either_case() {
+        assert_eq!(
+            store_key(
+                "9F3C2F5E-7A4B-4C1D-8E2F-0A1B2C3D4E5F",
+                "ABCDEF11-2222-4333-8444-555555555555"
+            ),
+            store_key(
+                "9f3c2f5e-7a4b-4c1d-8e2f-0a1b2c3d4e5f",
+                "abcdef11-2222-4333-8444-555555555555"
+            ),
         );
     }
 

@@ -16,7 +16,7 @@ use crate::core::lease::{
     after_claim, after_empty_poll, lease_ttl_ms, poll_delay_ms, Step, StoreHealth, POLL_MIN_MS,
     POLL_SPREAD_MS,
 };
-use crate::core::quota::{Quota, QuotaSnapshot};
+use crate::core::quota::{wait_from, Quota, QuotaSnapshot};
 use crate::core::retry::retry_delay;
 #[cfg(feature = "js-api")]
 use crate::core::unauthorized::{after_401, After401};
@@ -472,6 +472,7 @@ impl Inner {
                 match fleet.reserve(limit, window, now).await {
                     Ok(Some(wait)) => {
                         self.state.borrow_mut().quota.refund(now);
+                        let wait = wait_from(wait, now, self.clock.now());
                         return Err(last.unwrap_or(Error::QuotaExhausted(wait)));
                     }
                     Ok(None) => {}

@@ -285,6 +285,24 @@ test("cache: a second run reuses the token from the cache dir and sends nothing"
   assert.equal(await requests(t), 2);
 });
 
+test("cache: an unusable cache dir is said once on stderr; the token still comes", async () => {
+  const h = home();
+  // A file where the cache dir should be: XDG_CACHE_HOME/truecaller-token cannot be made.
+  writeFileSync(h.XDG_CACHE_HOME, "not a directory");
+  const t = id("badcache");
+  const env = creds(`${base}/t/${t}`, h);
+  for (let i = 0; i < 2; i++) {
+    const r = await run([], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^tc_\S+\n$/);
+    const lines = r.stderr.split("\n").filter(Boolean);
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^truecaller-token: warning: the token cache \S+ is unusable \(ENOTDIR\); each run asks for a new token$/);
+    assert.ok(!r.stderr.includes(KEY));
+  }
+  assert.equal(await requests(t), 2, "nothing cached: one request per run");
+});
+
 test("--no-cache: one request per run; the cache is neither read nor written", async () => {
   const h = home();
   const t = id("nocache");
