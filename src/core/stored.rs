@@ -24,6 +24,7 @@ pub fn entry_token(entry: StoredEntry) -> Option<AccessToken> {
             token: Member::Str(token),
             created_at: Member::Str(created_at),
             expires_at: Number::Value(expires_at),
+            ..
         } if !token.is_empty()
             && token.bytes().all(|c| c.is_ascii_graphic())
             && expires_at.is_finite() =>

@@ -6,7 +6,7 @@ pub enum After401 {
     /// The token was already replaced (or forgotten) by another caller: send again with the
     /// current one.
     Resend,
-    /// Forget the token, mint a new one, send again.
+    /// Mint a new token (the one used stays until it is in hand), send again with it.
     Renew,
     /// Hand the 401 back and keep the token: it was itself minted after a 401 (the API
     /// refuses the request, not the token), or no request slot is free (a new token could not
@@ -23,11 +23,9 @@ pub fn after_401(
     minted_after_401: Option<&str>,
     free_slots: u32,
 ) -> After401 {
-    if minted_after_401 == Some(used) {
-        After401::Keep
-    } else if cached != Some(used) {
+    if cached != Some(used) {
         After401::Resend
-    } else if free_slots == 0 {
+    } else if minted_after_401 == Some(used) || free_slots == 0 {
         After401::Keep
     } else {
         After401::Renew
@@ -51,6 +49,9 @@ mod tests {
     fn a_token_already_replaced_is_not_renewed_again() {
         assert_eq!(after_401("a", Some("b"), None, 3), After401::Resend);
         assert_eq!(after_401("a", None, None, 3), After401::Resend);
+        // Even the token minted after a 401: a newer one is cached, send again with it.
+        assert_eq!(after_401("b", Some("c"), Some("b"), 3), After401::Resend);
+        assert_eq!(after_401("b", Some("c"), Some("b"), 0), After401::Resend);
     }
 
     #[test]

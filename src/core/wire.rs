@@ -29,6 +29,10 @@ pub enum Number {
     Value(f64),
 }
 
+/// One member of a JSON object, as far as a `true` flag is concerned (anything else: unset).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
 /// Any body the token endpoint answers with: a token (2xx) or an error (others).
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct WireBody {
@@ -70,6 +74,10 @@ pub struct StoredEntry {
     /// `expiresAt`.
     #[serde(default)]
     pub expires_at: Number,
+    /// `after401`: the token was minted because a 401 refused the one before; a 401 on it
+    /// does not renew it again (in any client of the fleet).
+    #[serde(default, rename = "after401")]
+    pub after_401: Flag,
 }
 
 impl fmt::Debug for StoredEntry {
@@ -78,6 +86,7 @@ impl fmt::Debug for StoredEntry {
             .field("token", &matches!(self.token, Member::Str(_)))
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
+            .field("after_401", &self.after_401)
             .finish()
     }
 }
@@ -88,6 +97,7 @@ struct Lenient;
 enum Seen {
     Str(String),
     Num(f64),
+    Bool(bool),
     Other,
 }
 
@@ -112,8 +122,8 @@ impl<'de> Visitor<'de> for Lenient {
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Seen, E> {
         Ok(Seen::Num(v as f64))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Seen, E> {
-        Ok(Seen::Other)
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Seen, E> {
+        Ok(Seen::Bool(v))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Seen, E> {
         Ok(Seen::Other)
@@ -143,6 +153,15 @@ impl<'de> Deserialize<'de> for Member {
             Seen::Str(s) => Member::Str(s),
             _ => Member::NotString,
         })
+    }
+}
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Flag(matches!(
+            d.deserialize_any(Lenient)?,
+            Seen::Bool(true)
+        )))
     }
 }
 
@@ -183,6 +202,15 @@ mod tests {
             serde_json::from_str(r#"{"token":"tc_secret","createdAt":"c","expiresAt":12.5}"#)
                 .unwrap();
         assert_eq!(e.expires_at, Number::Value(12.5));
+        assert_eq!(e.after_401, Flag(false));
+        let flagged: StoredEntry =
+            serde_json::from_str(r#"{"token":"t","after401":true}"#).unwrap();
+        assert_eq!(flagged.after_401, Flag(true));
+        for other in ["false", "1", "\"true\"", "null", "{}"] {
+            let e: StoredEntry =
+                serde_json::from_str(&format!(r#"{{"after401":{other}}}"#)).unwrap();
+            assert_eq!(e.after_401, Flag(false), "{other}");
+        }
         let bad: StoredEntry = serde_json::from_str(r#"{"token":1,"expiresAt":"soon"}"#).unwrap();
         assert_eq!(bad.token, Member::NotString);
         assert_eq!(bad.created_at, Member::Absent);

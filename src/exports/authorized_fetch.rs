@@ -4,9 +4,10 @@
 
 use crate::core::access_token::AccessToken;
 use crate::shell::timer::{aborted, race, AbortWait, Either};
-use crate::shell::TokenClient;
+use crate::shell::{Resend, TokenClient};
 use crate::sys::{self, AnySignal};
 use js_sys::{ArrayBuffer, Object, Reflect};
+use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -36,20 +37,25 @@ pub async fn fetch(
 ) -> Result<JsValue, JsValue> {
     let replay = can_replay(&init);
     let signal = caller_signal(&input, &init);
-    let token = token(client, signal.as_ref()).await?;
+    let token = match wait(signal.as_ref(), client.access_token()).await {
+        Waited::Token(token) => token,
+        Waited::Failed(e) | Waited::Aborted(e) => return Err(e),
+    };
     let response = send(client, &input, &init, &token).await?;
     let status = sys::get(&response, "status").as_f64();
-    if status != Some(401.0)
-        || !replay
-        || signal.as_ref().and_then(aborted).is_some()
-        || !client.after_401(&token.token)
-    {
+    if status != Some(401.0) || !replay || signal.as_ref().and_then(aborted).is_some() {
         return Ok(response);
     }
-    // A new token that cannot be had leaves the caller with the 401 they would have had.
-    match self::token(client, signal.as_ref()).await {
-        Ok(token) => send(client, &input, &init, &token).await,
-        Err(_) => Ok(response),
+    let next = match client.after_401(&token.token) {
+        Resend::No => return Ok(response),
+        Resend::WithCurrent => wait(signal.as_ref(), client.access_token()).await,
+        Resend::After(flight) => wait(signal.as_ref(), client.wait_for(flight)).await,
+    };
+    match next {
+        Waited::Token(token) => send(client, &input, &init, &token).await,
+        // A new token that cannot be had leaves the caller with the 401 they would have had.
+        Waited::Failed(_) => Ok(response),
+        Waited::Aborted(reason) => Err(reason),
     }
 }
 
@@ -66,16 +72,29 @@ fn caller_signal(input: &JsValue, init: &JsValue) -> Option<AnySignal> {
     signal.is_object().then(|| signal.unchecked_into())
 }
 
-/// The token for a call (a failure is a `TruecallerError`), unless the caller's signal aborts
-/// first: then its reason, as `fetch` rejects. The mint goes on for other callers.
-async fn token(client: &TokenClient, signal: Option<&AnySignal>) -> Result<AccessToken, JsValue> {
+/// How a wait for a token ended.
+enum Waited {
+    Token(AccessToken),
+    /// The `TruecallerError`.
+    Failed(JsValue),
+    /// The signal's reason, as `fetch` rejects with it.
+    Aborted(JsValue),
+}
+
+/// Waits for `token`, unless the caller's signal aborts first (the mint goes on for other
+/// callers).
+async fn wait(
+    signal: Option<&AnySignal>,
+    token: impl Future<Output = crate::core::error::Result<AccessToken>>,
+) -> Waited {
     if let Some(reason) = signal.and_then(aborted) {
-        return Err(reason);
+        return Waited::Aborted(reason);
     }
     let mut abort = AbortWait::new(signal);
-    match race(client.access_token(), abort.wait()).await {
-        Either::Left(access) => Ok(access?),
-        Either::Right(reason) => Err(reason),
+    match race(token, abort.wait()).await {
+        Either::Left(Ok(token)) => Waited::Token(token),
+        Either::Left(Err(e)) => Waited::Failed(e.into()),
+        Either::Right(reason) => Waited::Aborted(reason),
     }
 }
 

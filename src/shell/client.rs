@@ -68,7 +68,7 @@ struct State {
     rejected: Option<String>,
     /// After `invalidate()`: the next mint skips the store's copy.
     skip_store: bool,
-    /// A 401 made the client forget its token: the next one adopted is `minted_after_401`.
+    /// A 401 asked for a new token: the next one adopted is `minted_after_401`.
     renewing_after_401: bool,
     /// The token adopted after the last 401; a 401 on it does not renew it again.
     minted_after_401: Option<String>,
@@ -224,27 +224,36 @@ impl TokenClient {
         self.inner.request.fetch.clone()
     }
 
-    /// A 401 from the API `token` was used for: whether to send again. The token is forgotten
-    /// (and a new one minted) at most once per token, and only while a request slot is free.
+    /// A 401 from the API `token` was used for: whether, and with which token, to send again.
+    /// A token is renewed at most once for 401s, only while a request slot is free, and it is
+    /// kept (cached and stored) until the new one is in hand: a mint that fails leaves it.
     #[cfg(feature = "js-api")]
-    pub(crate) fn after_401(&self, token: &str) -> bool {
+    pub(crate) fn after_401(&self, token: &str) -> Resend {
         let now = self.inner.clock.now();
-        let forgotten = {
+        {
             let mut st = self.inner.state.borrow_mut();
             let free = st.quota.snapshot(now).remaining;
             let cached = st.cached.as_ref().map(|t| t.token.as_str());
             match after_401(token, cached, st.minted_after_401.as_deref(), free) {
-                After401::Keep => return false,
-                After401::Resend => return true,
-                After401::Renew => {
-                    st.renewing_after_401 = true;
-                    self.inner.forget(&mut st)
-                }
+                After401::Keep => return Resend::No,
+                After401::Resend => return Resend::WithCurrent,
+                After401::Renew => st.renewing_after_401 = true,
             }
-        };
-        self.inner.delete_stored(forgotten);
-        true
+        }
+        Resend::After(self.inner.mint(false))
     }
+}
+
+/// What `TokenClient.fetch` does after a 401.
+#[cfg(feature = "js-api")]
+#[derive(Debug)]
+pub(crate) enum Resend {
+    /// Hand the 401 back.
+    No,
+    /// Send again with the cached token (another caller replaced the one used).
+    WithCurrent,
+    /// Send again with the token this mint brings, if it brings one.
+    After(Rc<Flight>),
 }
 
 impl Inner {
@@ -292,7 +301,9 @@ impl Inner {
             }
             if result.is_err() {
                 let now = this.clock.now();
-                this.state.borrow_mut().cache.failed(now, background);
+                let mut st = this.state.borrow_mut();
+                st.cache.failed(now, background);
+                st.renewing_after_401 = false;
             }
             landing.land(result);
         });
@@ -329,7 +340,11 @@ impl Inner {
             // The token is written first, then the lease released: a client that claims the
             // lapsed lease finds the token instead of minting again.
             let write = match &minted {
-                Ok((access, true)) => fleet.write(access, self.clock.now()),
+                Ok((access, true)) => {
+                    let after_401 = self.state.borrow().minted_after_401.as_deref()
+                        == Some(access.token.as_str());
+                    fleet.write(access, after_401, self.clock.now())
+                }
                 _ => None,
             };
             if write.is_some() || holding.is_some() {
@@ -354,6 +369,10 @@ impl Inner {
         let mut health = StoreHealth::default();
         if let Some(found) = self.adoptable(fleet.read().await, &mut health) {
             return FromFleet::Done(Ok(found));
+        }
+        // An aborted client takes no lease: it would not mint, and its release may never run.
+        if let Some(e) = self.abort_error() {
+            return FromFleet::Done(Err(e));
         }
         let owner = random_id();
         let started = Date::now();
@@ -411,15 +430,23 @@ impl Inner {
         }
     }
 
-    /// Adopts a token read from the store when it may replace ours.
+    /// Adopts a token read from the store when it may replace ours (with its mark, when it
+    /// was minted after a 401).
     fn adoptable(
         &self,
-        read: std::result::Result<Option<AccessToken>, Failed>,
+        read: std::result::Result<Option<(AccessToken, bool)>, Failed>,
         health: &mut StoreHealth,
     ) -> Option<AccessToken> {
         health.record(&read);
-        let found = read.ok().flatten().filter(|found| self.accepts(found))?;
-        Some(self.adopt(found).0)
+        let (found, after_401) = read
+            .ok()
+            .flatten()
+            .filter(|(found, _)| self.accepts(found))?;
+        let (found, adopted) = self.adopt(found);
+        if adopted && after_401 {
+            self.state.borrow_mut().minted_after_401 = Some(found.token.clone());
+        }
+        Some(found)
     }
 
     /// Claims the lease. A store without leases answers like a failed one (this client

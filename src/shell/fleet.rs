@@ -13,6 +13,7 @@ use js_sys::JSON;
 use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
+use wasm_bindgen::JsValue;
 
 /// A client's view of its store.
 pub struct Fleet {
@@ -54,15 +55,19 @@ impl Fleet {
         }
     }
 
-    /// The stored token, if any is well-formed (`Ok(None)` for none or garbage).
-    pub async fn read(&self) -> Result<Option<AccessToken>, Failed> {
+    /// The stored token, if any is well-formed (`Ok(None)` for none or garbage), and whether
+    /// it was minted after a 401.
+    pub async fn read(&self) -> Result<Option<(AccessToken, bool)>, Failed> {
         let Some(text) = guarded(self.store.get(&self.key)).await? else {
             return Ok(None);
         };
         let entry = JSON::parse(&text)
             .ok()
             .and_then(|v| serde_wasm_bindgen::from_value::<StoredEntry>(v).ok());
-        Ok(entry.and_then(entry_token))
+        Ok(entry.and_then(|e| {
+            let after_401 = e.after_401.0;
+            entry_token(e).map(|token| (token, after_401))
+        }))
     }
 
     /// Starts writing `access` with a TTL of its time to expiry (given up on after 2 s, like
@@ -70,12 +75,14 @@ impl Fleet {
     pub fn write(
         &self,
         access: &AccessToken,
+        after_401: bool,
         now: f64,
     ) -> Option<impl Future<Output = Result<(), Failed>>> {
-        let json = serde_wasm_bindgen::to_value(access)
-            .ok()
-            .and_then(|v| JSON::stringify(&v).ok())
-            .and_then(|s| s.as_string())?;
+        let value = serde_wasm_bindgen::to_value(access).ok()?;
+        if after_401 {
+            js_sys::Reflect::set(&value, &"after401".into(), &JsValue::TRUE).ok()?;
+        }
+        let json = JSON::stringify(&value).ok().and_then(|s| s.as_string())?;
         let call = self
             .store
             .set(&self.key, &json, ttl_ms(access.expires_at, now));
@@ -86,7 +93,7 @@ impl Fleet {
     pub async fn delete_if(&self, token: Option<&str>) {
         if let Some(token) = token {
             match self.read().await {
-                Ok(Some(stored)) if stored.token == token => {}
+                Ok(Some((stored, _))) if stored.token == token => {}
                 _ => return,
             }
         }

@@ -13,6 +13,8 @@ mod store;
 pub(crate) mod task;
 pub(crate) mod timer;
 
+#[cfg(feature = "js-api")]
+pub(crate) use client::Resend;
 pub use client::TokenClient;
 #[cfg(feature = "js-api")]
 pub(crate) use flight::Flight;

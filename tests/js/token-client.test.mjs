@@ -790,6 +790,74 @@ test("fleet: a store write that never settles is given up on after 2 s; the leas
   assert.ok(!store.map.has(LEASE), "the lease is free again");
 });
 
+test("fleet: a client whose signal has aborted takes no lease", async () => {
+  const key = id("abort-lease");
+  const store = fleetStore({ delay: 1 });
+  const c = client(`/t/${key}`, { store, signal: AbortSignal.abort() });
+  assert.equal((await rejection(c.getToken())).code, "aborted");
+  assert.equal(store.calls.claim, 0);
+  assert.ok(!store.map.has(LEASE));
+  assert.equal(await requests(key), 0);
+});
+
+test("fleet: the token minted after a 401 is not renewed by another client's 401 either", async () => {
+  const key = id("fleet-401");
+  const store = fleetStore({ delay: 1 });
+  const api = await apiServer((req) => (req.url === "/bad" ? 401 : 200));
+  try {
+    // Isolates starting one after another, each calling a route that refuses every token.
+    for (let i = 0; i < 12; i++) {
+      const c = client(`/t/${key}`, { store });
+      assert.equal((await c.fetch(api.url("/bad"))).status, 401, `client ${i + 1}`);
+    }
+    assert.equal(await requests(key), 2, "the first token, and one renewal for the whole fleet");
+    assert.equal((await client(`/t/${key}`, { store }).fetch(api.url("/ok"))).status, 200);
+    assert.equal(await requests(key), 2);
+  } finally {
+    api.close();
+  }
+});
+
+test("fetch(): a renewal the fleet's window refuses keeps the token, cached and stored; the 401 comes back", async () => {
+  const key = id("fleet-401-full");
+  const store = fleetStore({ delay: 1 });
+  const api = await apiServer((req) => (req.url === "/bad" ? 401 : 200));
+  try {
+    const c = client(`/t/${key}`, { store });
+    const token = await c.getToken();
+    store.reserve = async () => 60_000; // the fleet's window is full from now on
+    assert.equal((await c.fetch(api.url("/bad"))).status, 401);
+    assert.equal(await c.getToken(), token, "still cached");
+    assert.equal(JSON.parse(store.map.get(`truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`).value).token, token, "still stored");
+    assert.equal((await client(`/t/${key}`, { store }).fetch(api.url("/ok"))).status, 200, "other clients still have it");
+    assert.equal(await requests(key), 1);
+  } finally {
+    api.close();
+  }
+});
+
+test("fetch(): an abort while waiting for the renewed token rejects with the signal's reason", { timeout: 10_000 }, async () => {
+  const api = await apiServer(() => 401);
+  let mints = 0;
+  const tokenFetch = async (input, init) => {
+    if (!String(input.url ?? input).endsWith("/token")) return fetch(input, init);
+    mints++;
+    if (mints > 1) await sleep(1_000);
+    return Response.json({ token: `tc_${mints}`, created_at: "2026-01-01T00:00:00Z" });
+  };
+  try {
+    const c = new TokenClient({ ...DEMO_CREDENTIALS, fetch: tokenFetch });
+    await c.getToken();
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new Error("caller gave up")), 100);
+    const started = Date.now();
+    await assert.rejects(c.fetch(api.url("/x"), { signal: ctl.signal }), /caller gave up/);
+    assert.ok(Date.now() - started < 800, `rejected after ${Date.now() - started} ms`);
+  } finally {
+    api.close();
+  }
+});
+
 test("fleet quota: 12 clients forcing re-mints on a store with reserve stay within quotaLimit per window", async (t) => {
   const key = id("fleetquota");
   const store = fleetStore({ claim: false });
