@@ -68,10 +68,20 @@ struct State {
     rejected: Option<String>,
     /// After `invalidate()`: the next mint skips the store's copy.
     skip_store: bool,
-    /// A 401 asked for a new token: the next one adopted is `minted_after_401`.
-    renewing_after_401: bool,
+    /// The token a 401 asked to replace, while its renewal is under way: the next token
+    /// adopted replaces it whatever their expiry instants (clocks differ across a fleet), and
+    /// is `minted_after_401`.
+    renewing: Option<String>,
     /// The token adopted after the last 401; a 401 on it does not renew it again.
     minted_after_401: Option<String>,
+}
+
+impl State {
+    /// Whether the cached token is the one a 401 asked to replace.
+    fn renewing_ours(&self) -> bool {
+        self.renewing.is_some()
+            && self.renewing.as_deref() == self.cached.as_ref().map(|t| t.token.as_str())
+    }
 }
 
 impl fmt::Debug for TokenClient {
@@ -121,7 +131,7 @@ impl TokenClient {
                     quota: Quota::new(config.quota_limit, config.quota_window_ms),
                     flight: None,
                     rejected: None,
-                    renewing_after_401: false,
+                    renewing: None,
                     minted_after_401: None,
                     skip_store: false,
                 }),
@@ -234,10 +244,12 @@ impl TokenClient {
             let mut st = self.inner.state.borrow_mut();
             let free = st.quota.snapshot(now).remaining;
             let cached = st.cached.as_ref().map(|t| t.token.as_str());
-            match after_401(token, cached, st.minted_after_401.as_deref(), free) {
+            let pending = st.flight.is_some();
+            match after_401(token, cached, st.minted_after_401.as_deref(), free, pending) {
                 After401::Keep => return Resend::No,
                 After401::Resend => return Resend::WithCurrent,
-                After401::Renew => st.renewing_after_401 = true,
+                After401::Join => {}
+                After401::Renew => st.renewing = Some(token.to_owned()),
             }
         }
         Resend::After(self.inner.mint(false))
@@ -299,11 +311,13 @@ impl Inner {
                     st.flight = None;
                 }
             }
-            if result.is_err() {
+            {
                 let now = this.clock.now();
                 let mut st = this.state.borrow_mut();
-                st.cache.failed(now, background);
-                st.renewing_after_401 = false;
+                st.renewing = None;
+                if result.is_err() {
+                    st.cache.failed(now, background);
+                }
             }
             landing.land(result);
         });
@@ -469,9 +483,14 @@ impl Inner {
         let st = self.state.borrow();
         st.rejected.as_deref() != Some(found.token.as_str())
             && st
-                .cache
-                .expires_at()
-                .is_none_or(|ours| found.expires_at > ours)
+                .cached
+                .as_ref()
+                .is_none_or(|ours| ours.token != found.token)
+            && (st.renewing_ours()
+                || st
+                    .cache
+                    .expires_at()
+                    .is_none_or(|ours| found.expires_at > ours))
             && st.cache.usable(now, found.expires_at)
     }
 
@@ -536,15 +555,16 @@ impl Inner {
     fn adopt(&self, access: AccessToken) -> (AccessToken, bool) {
         let random = Math::random();
         let mut st = self.state.borrow_mut();
-        if st
-            .cache
-            .expires_at()
-            .is_some_and(|ours| ours > access.expires_at)
+        if !st.renewing_ours()
+            && st
+                .cache
+                .expires_at()
+                .is_some_and(|ours| ours > access.expires_at)
         {
             return (access, false);
         }
         st.cache.adopt(access.expires_at, random);
-        if std::mem::take(&mut st.renewing_after_401) {
+        if st.renewing.take().is_some() {
             st.minted_after_401 = Some(access.token.clone());
         }
         st.cached = Some(access.clone());

@@ -858,6 +858,54 @@ test("fetch(): an abort while waiting for the renewed token rejects with the sig
   }
 });
 
+/**
+ * An injected fetch serving both the token endpoint (mint n gives `tc_n`, after `mintDelay(n)`
+ * ms) and an API whose status depends on the bearer token (`api(authorization)`).
+ */
+function world({ api, mintDelay = () => 0, apiDelay = () => 0 }) {
+  const w = { mints: 0, calls: [] };
+  w.fetch = async (input, init) => {
+    const request = new Request(input, init);
+    if (request.url.endsWith("/token")) {
+      const n = ++w.mints;
+      await sleep(mintDelay(n));
+      return Response.json({ token: `tc_${n}`, created_at: "2026-01-01T00:00:00Z" });
+    }
+    const authorization = request.headers.get("authorization");
+    w.calls.push(authorization);
+    await sleep(apiDelay(w.calls.length));
+    return new Response("{}", { status: api(authorization) });
+  };
+  return w;
+}
+
+test("fetch(): a renewed token replaces the refused one even when the refused one expires later (another host's clock)", async () => {
+  const w = world({ api: (auth) => (auth === "Bearer tc_1" ? 401 : 200) });
+  const store = fleetStore({ delay: 1 });
+  // Host A's clock is 2 minutes ahead: the token it stores expires 2 minutes after ours would.
+  await new TokenClient({ ...DEMO_CREDENTIALS, fetch: w.fetch, store, now: () => Date.now() + 120_000 }).getToken();
+  const b = new TokenClient({ ...DEMO_CREDENTIALS, fetch: w.fetch, store });
+  assert.equal(await b.getToken(), "tc_1");
+  for (let i = 0; i < 5; i++) assert.equal((await b.fetch("https://api.example/x")).status, 200, `call ${i + 1}`);
+  assert.equal(w.mints, 2, "one renewal");
+  assert.equal(await b.getToken(), "tc_2");
+  const stored = JSON.parse(store.map.get(`truecaller-token:v1:${DEMO_CREDENTIALS.clientAccountId}:${DEMO_CREDENTIALS.keyId}`).value);
+  assert.deepEqual([stored.token, stored.after401], ["tc_2", true]);
+});
+
+test("fetch(): a 401 while a renewal is under way joins it, even when that renewal took the last slot", async () => {
+  const w = world({
+    api: (auth) => (auth === "Bearer tc_1" ? 401 : 200),
+    mintDelay: (n) => (n > 1 ? 300 : 0),
+    apiDelay: (i) => (i === 1 ? 100 : 10),
+  });
+  const c = new TokenClient({ ...DEMO_CREDENTIALS, fetch: w.fetch, quotaLimit: 2 });
+  await c.getToken();
+  const statuses = (await Promise.all([c.fetch("https://api.example/a"), c.fetch("https://api.example/b")])).map((r) => r.status);
+  assert.deepEqual(statuses, [200, 200]);
+  assert.equal(w.mints, 2);
+});
+
 test("fleet quota: 12 clients forcing re-mints on a store with reserve stay within quotaLimit per window", async (t) => {
   const key = id("fleetquota");
   const store = fleetStore({ claim: false });
