@@ -51,6 +51,14 @@ export class TokenBroker extends DurableObject {
 // request ("Cannot perform I/O on behalf of a different request"); a module-scope client serves
 // many requests, so every call makes its own stub (no round trip: getByName only names the object).
 export function brokerStore(namespace) {
+  // A missing or wrong binding would fail every call, and a failed store only turns the fleet's
+  // coordination off (each isolate then mints its own): say so at once instead.
+  const byName = typeof namespace?.getByName === "function";
+  if (!byName && !(typeof namespace?.idFromName === "function" && typeof namespace?.get === "function")) {
+    throw new TypeError(
+      `truecaller-token: brokerStore() needs the Durable Object namespace binding of TokenBroker (env.<binding>), not ${namespace === null ? "null" : typeof namespace}`,
+    );
+  }
   const broker = (key) => {
     const name = String(key).split(":").slice(0, 4).join(":");
     return typeof namespace.getByName === "function" ? namespace.getByName(name) : namespace.get(namespace.idFromName(name));

@@ -150,7 +150,10 @@ export function kvStore(namespace: KVNamespaceLike): TokenStore;
  */
 export function fileStore(directory?: string): TokenStore;
 
-/** Workers entry only: the store methods through the TokenBroker Durable Object of the account. */
+/**
+ * Workers entry only: the store methods through the TokenBroker Durable Object of the account.
+ * Throws a TypeError when `namespace` is not a Durable Object namespace (a missing binding).
+ */
 export function brokerStore(namespace: DurableObjectNamespaceLike): TokenStore;
 
 /**

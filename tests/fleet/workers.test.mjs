@@ -219,6 +219,21 @@ test("a broker that fails (stubs that reject, a Durable Object that throws or ha
   }
 });
 
+test("brokerStore() on a missing binding or a KV namespace throws at once, naming the problem; nothing is sent", async () => {
+  for (const store of ["broker-missing", "broker-on-kv"]) {
+    const id = "bad-binding-" + store;
+    const fleet = await startFleet(prepared, base, { id, clients: [{ name: "x", env: { STORE: store } }] });
+    try {
+      const r = await fleet.token("x");
+      assert.equal(r.error?.name, "TypeError", JSON.stringify(r));
+      assert.match(r.error.message, /brokerStore\(\) needs the Durable Object namespace binding of TokenBroker/);
+      assert.equal(await requests(base, id), 0);
+    } finally {
+      await fleet.dispose();
+    }
+  }
+});
+
 test("waitUntil: the store write and the background refresh outlive the request that started them", async (t) => {
   // The test Worker's store writes land 0.7 s late and its token requests leave 0.7 s late, so
   // each response returns first; `offset` moves the client's clock into its refresh window.

@@ -58,6 +58,10 @@ function makeStore(env) {
       return brokerStore(rejectingNamespace);
     case "broken-do": // the namespace of ThrowingBroker or HangingBroker (BROKEN_BROKER)
       return brokerStore(env.BROKEN);
+    case "broker-missing": // a binding name that is not in wrangler.toml
+      return brokerStore(env.NO_SUCH_BINDING);
+    case "broker-on-kv": // a KV namespace where the Durable Object namespace belongs
+      return brokerStore(env.KV);
     case "none":
       return undefined;
     default:
@@ -95,7 +99,11 @@ function clientOptions(env, ctx) {
 async function token(url, env, ctx) {
   isolate ??= crypto.randomUUID();
   if (url.searchParams.has("offset")) offset = Number(url.searchParams.get("offset"));
-  client ??= new TokenClient(clientOptions(env, ctx));
+  try {
+    client ??= new TokenClient(clientOptions(env, ctx));
+  } catch (e) {
+    return Response.json({ isolate, error: { name: e.name, message: e.message } });
+  }
   if (url.searchParams.has("invalidate")) client.invalidate();
   try {
     const access = await client.getAccessToken();
