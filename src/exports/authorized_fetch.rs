@@ -3,11 +3,10 @@
 //! `after_401` says a new token may help.
 
 use crate::core::access_token::AccessToken;
-use crate::shell::timer::{aborted, race, AbortWait, Either};
+use crate::shell::timer::{aborted, unless_aborted};
 use crate::shell::{Resend, TokenClient};
 use crate::sys::{self, AnySignal};
 use js_sys::{ArrayBuffer, Object, Reflect};
-use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -37,10 +36,8 @@ pub async fn fetch(
 ) -> Result<JsValue, JsValue> {
     let replay = can_replay(&init);
     let signal = caller_signal(&input, &init);
-    let token = match wait(signal.as_ref(), client.access_token()).await {
-        Waited::Token(token) => token,
-        Waited::Failed(e) | Waited::Aborted(e) => return Err(e),
-    };
+    // The caller's abort rejects with its reason, as `fetch` does; the mint goes on for others.
+    let token = unless_aborted(signal.as_ref(), client.access_token()).await??;
     let response = send(client, &input, &init, &token).await?;
     let status = sys::get(&response, "status").as_f64();
     if status != Some(401.0) || !replay || signal.as_ref().and_then(aborted).is_some() {
@@ -48,14 +45,13 @@ pub async fn fetch(
     }
     let next = match client.after_401(&token.token) {
         Resend::No => return Ok(response),
-        Resend::WithCurrent => wait(signal.as_ref(), client.access_token()).await,
-        Resend::After(flight) => wait(signal.as_ref(), client.wait_for(flight)).await,
+        Resend::WithCurrent => unless_aborted(signal.as_ref(), client.access_token()).await,
+        Resend::After(flight) => unless_aborted(signal.as_ref(), client.wait_for(flight)).await,
     };
-    match next {
-        Waited::Token(token) => send(client, &input, &init, &token).await,
+    match next? {
+        Ok(token) => send(client, &input, &init, &token).await,
         // A new token that cannot be had leaves the caller with the 401 they would have had.
-        Waited::Failed(_) => Ok(response),
-        Waited::Aborted(reason) => Err(reason),
+        Err(_) => Ok(response),
     }
 }
 
@@ -70,32 +66,6 @@ fn caller_signal(input: &JsValue, init: &JsValue) -> Option<AnySignal> {
         false => given,
     };
     signal.is_object().then(|| signal.unchecked_into())
-}
-
-/// How a wait for a token ended.
-enum Waited {
-    Token(AccessToken),
-    /// The `TruecallerError`.
-    Failed(JsValue),
-    /// The signal's reason, as `fetch` rejects with it.
-    Aborted(JsValue),
-}
-
-/// Waits for `token`, unless the caller's signal aborts first (the mint goes on for other
-/// callers).
-async fn wait(
-    signal: Option<&AnySignal>,
-    token: impl Future<Output = crate::core::error::Result<AccessToken>>,
-) -> Waited {
-    if let Some(reason) = signal.and_then(aborted) {
-        return Waited::Aborted(reason);
-    }
-    let mut abort = AbortWait::new(signal);
-    match race(token, abort.wait()).await {
-        Either::Left(Ok(token)) => Waited::Token(token),
-        Either::Left(Err(e)) => Waited::Failed(e.into()),
-        Either::Right(reason) => Waited::Aborted(reason),
-    }
 }
 
 /// A `Request` input is cloned for every attempt, so it can always be replayed; a body in

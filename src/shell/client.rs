@@ -7,7 +7,7 @@ use super::fleet::{Failed, Fleet};
 use super::flight::Flight;
 use super::js_error::describe;
 use super::options::{ClientOptions, Prepared};
-use super::timer::{aborted, race, timeout, AbortWait, Either, Sleep};
+use super::timer::{aborted, race, timeout, unless_aborted, Either, Sleep};
 use crate::core::access_token::AccessToken;
 use crate::core::cache::{mint_deadline_ms, Action, CacheClock};
 use crate::core::client_options::ClientConfig;
@@ -305,15 +305,12 @@ impl Inner {
         let (this, landing) = (self.clone(), flight.clone());
         self.spawn(background, async move {
             let result = this.run().await;
+            let now = this.clock.now();
             {
                 let mut st = this.state.borrow_mut();
                 if st.flight.as_ref().is_some_and(|f| Rc::ptr_eq(f, &landing)) {
                     st.flight = None;
                 }
-            }
-            {
-                let now = this.clock.now();
-                let mut st = this.state.borrow_mut();
                 st.renewing = None;
                 if result.is_err() {
                     st.cache.failed(now, background);
@@ -434,14 +431,9 @@ impl Inner {
 
     /// Waits `ms` (a backoff, a poll), unless the caller's signal aborts first.
     async fn pause(&self, ms: f64) -> Result<()> {
-        if let Some(e) = self.abort_error() {
-            return Err(e);
-        }
-        let mut abort = AbortWait::new(self.request.signal.as_ref());
-        match race(Sleep::new(ms), abort.wait()).await {
-            Either::Left(()) => Ok(()),
-            Either::Right(reason) => Err(self.aborted_by(&reason)),
-        }
+        unless_aborted(self.request.signal.as_ref(), Sleep::new(ms))
+            .await
+            .map_err(|reason| self.aborted_by(&reason))
     }
 
     /// Adopts a token read from the store when it may replace ours (with its mark, when it
@@ -456,11 +448,7 @@ impl Inner {
             .ok()
             .flatten()
             .filter(|(found, _)| self.accepts(found))?;
-        let (found, adopted) = self.adopt(found);
-        if adopted && after_401 {
-            self.state.borrow_mut().minted_after_401 = Some(found.token.clone());
-        }
-        Some(found)
+        Some(self.adopt(found, after_401).0)
     }
 
     /// Claims the lease. A store without leases answers like a failed one (this client
@@ -525,9 +513,8 @@ impl Inner {
                     Err(_) => shared = false,
                 }
                 // The request goes out now, not when the slot was taken.
-                let sent = self.clock.now();
-                self.state.borrow_mut().quota.restamp(now, sent);
-                stamp = sent.max(now);
+                stamp = self.clock.now();
+                self.state.borrow_mut().quota.restamp(now, stamp);
             }
             // The signal may have aborted while the fleet was asked: then nothing goes out
             // (the fleet's slot stays taken; a store cannot give one back).
@@ -536,7 +523,7 @@ impl Inner {
                 return Err(e);
             }
             match exchange(&self.request, &|| self.clock.now()).await {
-                Ok(access) => return Ok(self.adopt(access)),
+                Ok(access) => return Ok(self.adopt(access, false)),
                 Err(e) => {
                     let Some(wait) =
                         retry_delay(&e, retry, self.config.max_retries, Math::random())
@@ -551,8 +538,10 @@ impl Inner {
         }
     }
 
-    /// Caches a token; a late mint that lost to a newer token is not adopted.
-    fn adopt(&self, access: AccessToken) -> (AccessToken, bool) {
+    /// Caches a token (marked as minted after a 401 when it was: by this client's renewal, or
+    /// by another's, as its store entry says); a late mint that lost to a newer token is not
+    /// adopted.
+    fn adopt(&self, access: AccessToken, after_401: bool) -> (AccessToken, bool) {
         let random = Math::random();
         let mut st = self.state.borrow_mut();
         if !st.renewing_ours()
@@ -564,7 +553,7 @@ impl Inner {
             return (access, false);
         }
         st.cache.adopt(access.expires_at, random);
-        if st.renewing.take().is_some() {
+        if st.renewing.take().is_some() || after_401 {
             st.minted_after_401 = Some(access.token.clone());
         }
         st.cached = Some(access.clone());

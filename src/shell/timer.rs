@@ -134,6 +134,22 @@ impl Drop for AbortWait {
     }
 }
 
+/// Runs `work` unless `signal` has aborted, or until it aborts: then `Err` with its reason
+/// (`work` is dropped).
+pub async fn unless_aborted<F: Future>(
+    signal: Option<&AnySignal>,
+    work: F,
+) -> Result<F::Output, JsValue> {
+    if let Some(reason) = signal.and_then(aborted) {
+        return Err(reason);
+    }
+    let mut abort = AbortWait::new(signal);
+    match race(work, abort.wait()).await {
+        Either::Left(output) => Ok(output),
+        Either::Right(reason) => Err(reason),
+    }
+}
+
 /// Whether `signal` has aborted, and its reason.
 pub fn aborted(signal: &AnySignal) -> Option<JsValue> {
     match sys::get(signal, "aborted") {
